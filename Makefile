@@ -1,0 +1,63 @@
+# ipcgrade: plain make. `make` builds, `make check` tests, `make demo`
+# grades the bundled examples, `make install PREFIX=...` installs.
+
+PREFIX ?= /usr/local
+CC ?= cc
+BUILD := build
+
+# what building needs, and what the tests and the benchmark need besides
+BUILD_PKGS := gcc make pkg-config libseccomp-dev libjansson-dev
+CHECK_PKGS := perl jq util-linux procps bubblewrap libxml2-utils python3-jsonschema
+
+WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
+	-Wformat=2 -Wno-format-nonliteral
+HARDEN := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	-fstack-clash-protection -fcf-protection
+CFLAGS ?= -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS)
+LDFLAGS_HARDEN := -pie -Wl,-z,relro,-z,now,-z,noexecstack
+
+PKG_CFLAGS = $(shell pkg-config --cflags libseccomp jansson 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs libseccomp jansson 2>/dev/null)
+
+SANDBOX_SRC := sandbox/box.c sandbox/cli.c sandbox/limits.c sandbox/mnt.c \
+	sandbox/policy.c sandbox/util.c
+SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(BUILD)/%.o)
+HARNESS_OBJ := $(BUILD)/harness/ipcgrade.o
+HEADERS := $(wildcard sandbox/*.h harness/*.h)
+
+all: $(BUILD)/.deps $(BUILD)/ipcgrade $(BUILD)/ipcbox
+
+$(BUILD)/.deps: .ci/deps
+	@mkdir -p $(BUILD)
+	@sh .ci/deps $(BUILD_PKGS)
+	@touch $@
+
+$(BUILD)/%.o: %.c $(HEADERS) $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libbox.a: $(SANDBOX_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/ipcgrade: $(HARNESS_OBJ) $(BUILD)/libbox.a
+	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/ipcbox: $(BUILD)/sandbox/ipcbox.o $(BUILD)/libbox.a
+	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+check: all
+	@sh .ci/deps $(CHECK_PKGS)
+	@bash tests/run
+
+bench: all
+	@bash bench/box.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/ipcgrade $(BUILD)/ipcbox $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all check bench install clean

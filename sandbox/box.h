@@ -1,0 +1,177 @@
+/*
+ * box: one fresh container for the programs of one build or one scenario.
+ *
+ * A box is a pid 1 of ours ("init") in new user, pid, mount, ipc, net, uts
+ * and cgroup namespaces, on a tmpfs root that holds the system directories
+ * read-only and a writable /work. The caller (the supervisor) stays outside
+ * and asks init, over a socket only init holds, to start programs; each
+ * program runs as uid 1000 with no capabilities, no_new_privs, hard rlimits
+ * and a seccomp allowlist whose denied calls come to the supervisor as user
+ * notifications. Verdicts are made by the supervisor from what the kernel
+ * tells it and init reports, never from anything a program writes.
+ *
+ * The caller's steps, in order:
+ *   1. box_config_init(&cfg), then change cfg's limits, profile, copy_dir.
+ *   2. box_new(&cfg, &box, err): starts init and builds the root. On
+ *      failure, err says which step failed; a bad copy_dir (a symlink, a
+ *      special file) is BOX_EBADINPUT, anything else BOX_EINTERNAL.
+ *   3. box_spawn(box, &spawn): starts one program; returns its index. The
+ *      program's stdin is spawn.stdin_fd (the box does not close it), its
+ *      stdout and stderr are captured by the box.
+ *   4. box_pump(box, timeout_ms): waits for events (output, exits, denied
+ *      calls, limits) for at most timeout_ms; call it until the programs
+ *      you wait for are done (box_proc(box, i)->done) or box->finished.
+ *   5. box_finish(box): kills whatever still runs, reaps init, collects
+ *      the box-wide figures (peak memory, process count, cgroup events) and
+ *      fills each program's verdict. Safe to call more than once.
+ *   6. box_free(box): releases everything box_new() allocated, including
+ *      the cgroup, after box_finish() if the caller did not call it.
+ * box_run() does steps 2 to 6 for one command, which is `ipcgrade run`.
+ *
+ * Who owns what: the box owns every descriptor it creates; the caller owns
+ * cfg and the stdin_fd it passes. Verdicts live in the box until box_free().
+ */
+#ifndef SANDBOX_BOX_H
+#define SANDBOX_BOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+struct box_limits {
+	int64_t wall_ms;	/* whole box, from box_new() */
+	int64_t cpu_ms;		/* per process (RLIMIT_CPU) */
+	int64_t memory_kib;	/* whole box with a cgroup, per process without */
+	int processes;		/* whole box with a cgroup, per uid without */
+	int64_t file_size_kib;	/* RLIMIT_FSIZE */
+	int open_files;		/* RLIMIT_NOFILE */
+	int64_t output_bytes;	/* captured per program; the rest is counted */
+	int64_t output_max;	/* all output of the box; beyond it, killed */
+	int64_t tmpfs_kib;	/* size of the box's root, /work and /tmp */
+	int msgmni, shmmni, semmni;	/* SysV objects in the ipc namespace */
+	int64_t shmmax, shmall;		/* bytes per segment, pages in all */
+};
+
+struct box_config {
+	struct box_limits limits;
+	enum policy_profile profile;
+	const struct policy_delta *delta;	/* an assignment's changes */
+	const char *copy_dir;	/* copied into /work, or NULL */
+};
+
+enum box_status {
+	BOX_OK,			/* exit 0, no rule broken */
+	BOX_EXIT,		/* nonzero exit */
+	BOX_SIGNAL,		/* killed by a signal no limit explains */
+	BOX_TIME,		/* wall or CPU time limit */
+	BOX_MEMORY,		/* memory limit */
+	BOX_OUTPUT,		/* wrote more than output_max */
+	BOX_PROCESSES,		/* could not create a process: limit reached */
+	BOX_FORBIDDEN,		/* made a system call the profile denies */
+	BOX_INTERNAL,		/* the box itself failed */
+};
+
+enum box_limit {
+	LIMIT_NONE, LIMIT_WALL, LIMIT_CPU, LIMIT_MEMORY, LIMIT_OUTPUT,
+	LIMIT_PROCESSES, LIMIT_FILE_SIZE,
+};
+
+struct box_violation {
+	pid_t pid;		/* in the supervisor's pid namespace */
+	int proc;		/* index of the program it belongs to, or -1 */
+	char process[32];	/* basename of the caller's executable */
+	char syscall[32];
+	char detail[160];
+};
+
+/* What was in force; the verdict always carries it. */
+struct box_isolation {
+	int userns, pidns, mountns, ipcns, netns, utsns, cgroupns, seccomp;
+	const char *cgroup;	/* "v1", "v2" or "none" */
+	char notes[4][160];
+	int nnotes;
+};
+
+struct box_output {
+	char *data;		/* up to limits.output_bytes, NUL-terminated */
+	size_t len;		/* bytes kept */
+	int64_t total;		/* bytes written, kept or not */
+	int eof;
+};
+
+struct box_verdict {
+	enum box_status status;
+	enum box_limit limit;
+	int exit_code;		/* -1 unless the program exited */
+	int signal;		/* 0 unless killed by a signal */
+	int64_t cpu_ms, wall_ms, peak_memory_kib;
+	int leftover;		/* processes killed when the program ended */
+	char message[320];
+};
+
+struct box_proc {
+	char name[64];		/* basename of argv[0], for messages */
+	pid_t pid;		/* in the supervisor's pid namespace */
+	pid_t box_pid;		/* in the box */
+	int64_t started_ms;
+	int done;		/* exited (and reaped by init) */
+	int wait_status;
+	int64_t cpu_ms, maxrss_kib, ended_ms;
+	struct box_output out, err;
+	int out_fd, err_fd, report_fd, listen_fd;	/* -1 when closed */
+	int exec_errno;		/* nonzero if exec failed */
+	struct box_verdict verdict;
+};
+
+struct box_spawn {
+	char *const *argv;	/* looked up in the box's PATH */
+	int stdin_fd;		/* -1 for /dev/null */
+};
+
+enum box_error_kind { BOX_EINTERNAL = 1, BOX_EBADINPUT };
+
+struct box_error {
+	enum box_error_kind kind;
+	char message[320];
+};
+
+struct box;
+
+void box_config_init(struct box_config *cfg);
+int box_new(const struct box_config *cfg, struct box **out, struct box_error *err);
+int box_spawn(struct box *box, const struct box_spawn *spawn, struct box_error *err);
+int box_pump(struct box *box, int timeout_ms);
+void box_finish(struct box *box);
+void box_free(struct box *box);
+
+int box_nprocs(const struct box *box);
+struct box_proc *box_proc(struct box *box, int i);
+const struct box_isolation *box_isolation(const struct box *box);
+const struct box_limits *box_limits(const struct box *box);
+int box_nviolations(const struct box *box);
+const struct box_violation *box_violation(const struct box *box, int i);
+/* nonzero once the box has been killed (limit, violation, or finish) */
+int box_finished(const struct box *box);
+/* the init's pid in our namespace, for /proc/PID/root and friends */
+pid_t box_init_pid(const struct box *box);
+
+/*
+ * Called with each chunk of captured output as it arrives (stream 1 or 2),
+ * e.g. to echo it; may be NULL.
+ */
+typedef void box_echo_fn(int proc, int stream, const char *buf, size_t len, void *data);
+void box_set_echo(struct box *box, box_echo_fn *fn, void *data);
+
+/*
+ * One command in one box: `ipcgrade run`. Returns 0 with *out set (free
+ * with box_free()), or -1 with err filled.
+ */
+int box_run(const struct box_config *cfg, const struct box_spawn *spawn,
+	    box_echo_fn *echo, void *data, struct box **out, struct box_error *err);
+
+const char *box_status_name(enum box_status status);
+const char *box_limit_name(enum box_limit limit);
+
+#endif

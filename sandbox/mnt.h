@@ -1,0 +1,35 @@
+/*
+ * mnt: the box's root filesystem, built by init inside its own mount and
+ * user namespaces, then entered with pivot_root.
+ *
+ *   /            a fresh tmpfs (limits.tmpfs_kib), nothing of the host's
+ *   /usr         the host's, read-only (and /bin, /lib, /lib64, /sbin as
+ *                the same links or read-only binds as on the host)
+ *   /etc         passwd, group, hosts made here; ld.so.cache and
+ *                alternatives/ of the host, read-only
+ *   /dev         null zero full random urandom (bound from the host),
+ *                fd stdin stdout stderr links, shm/ (mode 1777)
+ *   /proc        the box's own proc (its pid namespace)
+ *   /tmp         mode 1777; /work, owned by the box's user, holding a copy
+ *                of the caller's directory (no symlink is followed or copied)
+ *
+ * mnt_build_root() is called once by init, before any program starts.
+ */
+#ifndef SANDBOX_MNT_H
+#define SANDBOX_MNT_H
+
+#include <sys/types.h>
+
+struct box_limits;
+
+struct mnt_error {
+	const char *step;	/* "mount /usr", "copy", ... */
+	char path[256];		/* the path concerned, or "" */
+	int err;		/* errno */
+	int bad_input;		/* the caller's directory is at fault */
+};
+
+int mnt_build_root(int src_fd, uid_t uid, gid_t gid, const struct box_limits *l,
+		   struct mnt_error *e);
+
+#endif
