@@ -54,6 +54,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -129,6 +130,25 @@ void box_config_init(struct box_config *cfg)
 
 /* ---- inside: the program's child, between init's fork and exec ---- */
 
+/* IPCBOX_TRACE=1 prints when each step of a box ends, for benchmarks */
+static void trace(const char *step)
+{
+	static int on = -1;
+	static int64_t last;
+	struct timespec ts;
+	int64_t us;
+
+	if (on < 0)
+		on = getenv("IPCBOX_TRACE") != NULL;
+	if (!on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	fprintf(stderr, "ipcbox-trace: %-20s %8lld +%5lld us\n", step, (long long)(us % 100000000),
+		last ? (long long)(us - last) : 0LL);
+	last = us;
+}
+
 static void __attribute__((noreturn)) child_fail(int report, const char *step)
 {
 	struct msg m = { .type = MSG_FAIL, .status = errno };
@@ -159,6 +179,7 @@ exec_child(struct box *b, const struct msg *m, int in, int out, int err, int rep
 	sigset_t none;
 	int listener, fds[4] = { in, out, err, report };
 
+	trace("child forked");
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
@@ -213,6 +234,7 @@ exec_child(struct box *b, const struct msg *m, int in, int out, int err, int rep
 
 	/* last: from here on every call goes through the filter, and the
 	 * first one must be the sendmsg that hands the listener over */
+	trace("child set up");
 	listener = policy_load(&b->bpf);
 	if (listener < 0)
 		child_fail(report, "load seccomp filter");
@@ -223,6 +245,7 @@ exec_child(struct box *b, const struct msg *m, int in, int out, int err, int rep
 			child_fail(report, "send seccomp listener");
 	}
 	close(listener);
+	trace("child filtered");
 	execvp(argv[0], argv);
 	child_fail(report, "exec");
 }
@@ -463,6 +486,7 @@ failed:
 
 /* ---- outside: the supervisor ---- */
 
+
 static void note(struct box *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct box *b, const char *fmt, ...)
 {
@@ -700,6 +724,7 @@ static void handle_ctl(struct box *b)
 		p->maxrss_kib = m.maxrss_kib;
 		p->ended_ms = now_ms();
 		p->verdict.leftover = m.others;
+		trace("program exited");
 	} else if (m.type == MSG_COUNTED) {
 		b->count_at_kill = m.others;
 	}
@@ -838,7 +863,9 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 		set_error(err, BOX_EINTERNAL, "cannot allocate seccomp notification buffers");
 		goto fail;
 	}
+	trace("start");
 	ret = policy_compile(cfg->profile, cfg->delta, &b->bpf);
+	trace("seccomp compiled");
 	if (ret < 0) {
 		set_error(err, BOX_EINTERNAL, "cannot build the seccomp filter: %s", strerror(-ret));
 		goto fail;
@@ -857,6 +884,7 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 	}
 
 	snprintf(name, sizeof(name), "ipcgrade-%d-%u", (int)getpid(), counter++);
+	trace("setup");
 	if (cgroup_create(&b->cg, name, &b->lim, why, sizeof(why)) < 0)
 		note(b, "%s: memory and process limits are enforced per process with rlimits", why);
 	b->iso.cgroup = b->cg.version == 1 ? "v1" : b->cg.version == 2 ? "v2" : "none";
@@ -864,6 +892,7 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 	b->iso.userns = 1;
 	b->iso.cgroupns = 1;
 	b->nested = !root;
+	trace("cgroup created");
 	b->init_pid = clone_init(b, ns);
 	if (b->init_pid < 0 && root) {
 		/* e.g. user namespaces disabled by sysctl: root can still have
@@ -884,6 +913,7 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 		close(sv[0]);
 		init_main(b, sv[1], b->src_fd);
 	}
+	trace("clone");
 	close(sv[1]);
 	sv[1] = -1;
 	b->ctl = sv[0];
@@ -893,6 +923,7 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 		set_error(err, BOX_EINTERNAL, "cannot write the box's uid map: %s", strerror(errno));
 		goto fail;
 	}
+	trace("uid maps");
 	if (b->cg.version && cgroup_attach(&b->cg, b->init_pid) < 0) {
 		note(b, "cannot enter the box's cgroup (%s): limits per process only", strerror(errno));
 		cgroup_remove(&b->cg);
@@ -901,8 +932,10 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 	if (!b->cg.version)
 		b->iso.cgroupns = 0;
 	go.others = b->iso.cgroupns;
+	trace("cgroup attach");
 	if (box_send(b, &go, 0, NULL, 0) < 0 || wait_ready(b, err) < 0)
 		goto fail;
+	trace("root built");
 	if (b->src_fd >= 0) {
 		close(b->src_fd);
 		b->src_fd = -1;
@@ -1037,6 +1070,7 @@ int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 	}
 	free(m);
 	m = NULL;
+	trace("spawned");
 	goto close_ends;
 out:
 	free(m);
@@ -1204,12 +1238,14 @@ void box_finish(struct box *b)
 	if (b->reaped)
 		return;
 	if (b->init_pid > 0) {
+		trace("finish");
 		kill_box(b, BOX_SIGNAL, LIMIT_NONE, -1);
 		while (waitpid(b->init_pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
 	b->reaped = 1;
 	b->finished = 1;
+	trace("init reaped");
 	/* every process of the box is gone: what is still in the pipes and
 	 * sockets ends in EOF */
 	for (int i = 0; i < b->nprocs; i++) {
@@ -1229,6 +1265,7 @@ void box_finish(struct box *b)
 	cgroup_read(&b->cg, &b->cgs);
 	for (int i = 0; i < b->nprocs; i++)
 		make_verdict(b, i);
+	trace("verdicts");
 }
 
 void box_free(struct box *b)
@@ -1256,6 +1293,7 @@ void box_free(struct box *b)
 		close(b->src_fd);
 	cgroup_remove(&b->cg);
 	policy_release(&b->bpf);
+	trace("freed");
 	if (b->req)
 		seccomp_notify_free(b->req, b->resp);
 	free(b);
