@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -66,7 +67,7 @@
 
 enum msg_type {
 	MSG_GO = 1, MSG_READY, MSG_FAIL, MSG_SPAWN, MSG_SPAWNED, MSG_EXITED,
-	MSG_COUNT, MSG_COUNTED, MSG_HELLO,
+	MSG_COUNT, MSG_COUNTED, MSG_HELLO, MSG_OPEN, MSG_OPENED, MSG_READ, MSG_READ_DONE,
 };
 
 struct msg {
@@ -79,7 +80,9 @@ struct msg {
 	int argc;
 	int has_stdin;
 	int64_t cpu_ms, maxrss_kib;
-	char text[MAX_ARGV_BYTES];	/* argv, NUL-separated; or an error */
+	int mode;		/* MSG_OPENED: st_mode */
+	int64_t size;		/* MSG_OPENED: st_size; MSG_READ_DONE: bytes */
+	char text[MAX_ARGV_BYTES];	/* argv, NUL-separated; a path; or an error */
 };
 
 struct box {
@@ -90,7 +93,7 @@ struct box {
 	struct cgroup cg;
 	struct cgroup_stats cgs;
 	pid_t init_pid;
-	int ctl, timer_fd, src_fd;
+	int ctl, timer_fd, src_fd, ro_fd;
 	int64_t started_ms;
 	struct box_proc *procs;
 	int nprocs, cap;
@@ -299,6 +302,77 @@ static void init_spawn(struct box *b, int ctl, struct msg *m, int *fds, int nfds
 	init_send(ctl, &r);
 }
 
+/*
+ * Open a path of the box for the supervisor, never through a symlink:
+ * status 0 asks for O_PATH (what the path is), 1 for reading a regular
+ * file. The descriptor goes back with the file's type and size.
+ */
+static void init_open(int ctl, struct msg *m)
+{
+	struct open_how how = {
+		.flags = (m->status ? O_RDONLY | O_NONBLOCK : O_PATH) | O_CLOEXEC | O_NOFOLLOW,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct msg r = { .type = MSG_OPENED };
+	struct stat st;
+	int fd;
+
+	m->text[sizeof(m->text) - 1] = '\0';
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, m->text, &how, sizeof(how));
+	if (fd < 0 && errno == ELOOP && !m->status) {
+		/* the path is itself a symlink: say so rather than fail */
+		if (lstat(m->text, &st) == 0) {
+			r.mode = (int)st.st_mode;
+			r.size = st.st_size;
+		} else {
+			r.status = errno;
+		}
+		init_send(ctl, &r);
+		return;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r.status = errno;
+	} else if (m->status && !S_ISREG(st.st_mode)) {
+		r.status = EINVAL;
+	} else {
+		r.mode = (int)st.st_mode;
+		r.size = st.st_size;
+	}
+	if (r.status == 0 && m->status) {
+		if (send_fds(ctl, &r, offsetof(struct msg, text), &fd, 1) < 0)
+			_exit(1);
+	} else {
+		init_send(ctl, &r);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Read a small file as seen from inside (ns_last_pid answers per reader) */
+static void init_read(int ctl, struct msg *m)
+{
+	struct msg *r = calloc(1, sizeof(*r));
+	int fd;
+	ssize_t n = -1;
+
+	if (!r)
+		_exit(1);
+	m->text[sizeof(m->text) - 1] = '\0';
+	r->type = MSG_READ_DONE;
+	fd = open(m->text, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd >= 0) {
+		n = xread_full(fd, r->text, sizeof(r->text) - 1);
+		close(fd);
+	}
+	if (n < 0)
+		r->status = errno;
+	else
+		r->size = n;
+	if (send_fds(ctl, r, offsetof(struct msg, text) + (n > 0 ? (size_t)n : 0), NULL, 0) < 0)
+		_exit(1);
+	free(r);
+}
+
 static void init_reap(int ctl, pid_t *pids, int npids)
 {
 	struct msg out[16];
@@ -365,7 +439,7 @@ static int nest_user_namespace(struct mnt_error *me)
 	return 0;
 }
 
-static void __attribute__((noreturn)) init_main(struct box *b, int ctl, int src)
+static void __attribute__((noreturn)) init_main(struct box *b, int ctl, int src, int ro)
 {
 	struct msg *m = malloc(sizeof(*m));
 	struct mnt_error me;
@@ -383,15 +457,22 @@ static void __attribute__((noreturn)) init_main(struct box *b, int ctl, int src)
 	ctl = fcntl(ctl, F_DUPFD_CLOEXEC, 10);
 	if (src >= 0)
 		src = fcntl(src, F_DUPFD_CLOEXEC, 10);
+	if (ro >= 0)
+		ro = fcntl(ro, F_DUPFD_CLOEXEC, 10);
 	if (ctl < 0 || dup2(ctl, 3) < 0)
 		_exit(1);
 	ctl = 3;
-	if (src >= 0) {
-		if (dup2(src, 4) < 0)
-			_exit(1);
-		src = 4;
-	}
-	close_range(src >= 0 ? 5 : 4, ~0U, 0);
+	if (src >= 0 && dup2(src, 4) < 0)
+		_exit(1);
+	src = src >= 0 ? 4 : -1;
+	if (ro >= 0 && dup2(ro, 5) < 0)
+		_exit(1);
+	ro = ro >= 0 ? 5 : -1;
+	close_range(6, ~0U, 0);
+	if (src < 0)
+		close(4);
+	if (ro < 0)
+		close(5);
 	{
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -419,11 +500,13 @@ static void __attribute__((noreturn)) init_main(struct box *b, int ctl, int src)
 	}
 	/* /work belongs to the programs' uid: 1000 here, or our own root
 	 * when they get a user namespace of their own (where it is 1000) */
-	if (mnt_build_root(src, b->nested ? 0 : BOX_UID, b->nested ? 0 : BOX_GID,
+	if (mnt_build_root(src, ro, b->nested ? 0 : BOX_UID, b->nested ? 0 : BOX_GID,
 			   &b->lim, &me) < 0)
 		goto failed;
 	if (src >= 0)
 		close(src);
+	if (ro >= 0)
+		close(ro);
 	if (b->nested && nest_user_namespace(&me) < 0)
 		goto failed;
 	prctl(PR_SET_DUMPABLE, 0);
@@ -470,6 +553,10 @@ static void __attribute__((noreturn)) init_main(struct box *b, int ctl, int src)
 				struct msg r = { .type = MSG_COUNTED, .others = count_processes() };
 
 				init_send(ctl, &r);
+			} else if (m->type == MSG_OPEN) {
+				init_open(ctl, m);
+			} else if (m->type == MSG_READ) {
+				init_read(ctl, m);
 			}
 		}
 	}
@@ -700,11 +787,12 @@ static void handle_output(struct box *b, struct box_proc *p, int stream)
 		kill_box(b, BOX_OUTPUT, LIMIT_OUTPUT, (int)(p - b->procs));
 }
 
+static void record_exit(struct box *b, const struct msg *m);
+
 static void handle_ctl(struct box *b)
 {
 	struct msg m;
 	ssize_t n = recv_fds(b->ctl, &m, sizeof(m), NULL, NULL, NULL);
-	struct box_proc *p;
 
 	if (n <= 0) {
 		/* init is gone: killed by us, or it failed */
@@ -716,18 +804,122 @@ static void handle_ctl(struct box *b)
 			kill_box(b, BOX_INTERNAL, LIMIT_NONE, -1);
 		return;
 	}
-	if (m.type == MSG_EXITED && m.id >= 0 && m.id < b->nprocs) {
-		p = &b->procs[m.id];
-		p->done = 1;
-		p->wait_status = m.status;
-		p->cpu_ms = m.cpu_ms;
-		p->maxrss_kib = m.maxrss_kib;
-		p->ended_ms = now_ms();
-		p->verdict.leftover = m.others;
+	if (m.type == MSG_EXITED) {
+		record_exit(b, &m);
 		trace("program exited");
 	} else if (m.type == MSG_COUNTED) {
 		b->count_at_kill = m.others;
 	}
+}
+
+static void record_exit(struct box *b, const struct msg *m)
+{
+	struct box_proc *p;
+
+	if (m->id < 0 || m->id >= b->nprocs)
+		return;
+	p = &b->procs[m->id];
+	p->done = 1;
+	p->wait_status = m->status;
+	p->cpu_ms = m->cpu_ms;
+	p->maxrss_kib = m->maxrss_kib;
+	p->ended_ms = now_ms();
+	p->verdict.leftover = m->others;
+}
+
+/*
+ * One request to init and its answer; exits that arrive meanwhile are
+ * recorded. Returns 0 with *r filled (and *fd if one came), or -1.
+ */
+static int request(struct box *b, struct msg *m, size_t textlen, int want,
+		   struct msg *r, int *fd)
+{
+	int nfds;
+	ssize_t n;
+
+	if (b->ctl < 0 || box_send(b, m, textlen, NULL, 0) < 0)
+		return -1;
+	for (;;) {
+		int got = -1;
+
+		nfds = 1;
+		n = recv_fds(b->ctl, r, sizeof(*r), &got, &nfds, NULL);
+		if (n <= 0) {
+			kill_box(b, BOX_INTERNAL, LIMIT_NONE, -1);
+			return -1;
+		}
+		if (r->type == want) {
+			if (fd)
+				*fd = nfds ? got : -1;
+			else if (nfds)
+				close(got);
+			if (n < (ssize_t)sizeof(*r))
+				((char *)r)[n] = '\0';
+			return 0;
+		}
+		if (nfds)
+			close(got);
+		if (r->type == MSG_EXITED)
+			record_exit(b, r);
+	}
+}
+
+int box_stat(struct box *b, const char *path, struct box_stat *st)
+{
+	struct msg *m = calloc(2, sizeof(*m));
+	int ret = -EIO;
+
+	if (!m)
+		return -ENOMEM;
+	m->type = MSG_OPEN;
+	snprintf(m->text, sizeof(m->text), "%s", path);
+	if (request(b, m, strlen(m->text) + 1, MSG_OPENED, m + 1, NULL) == 0) {
+		ret = -m[1].status;
+		st->mode = (unsigned)m[1].mode;
+		st->size = m[1].size;
+	}
+	free(m);
+	return ret;
+}
+
+int box_open(struct box *b, const char *path)
+{
+	struct msg *m = calloc(2, sizeof(*m));
+	int ret = -EIO, fd = -1;
+
+	if (!m)
+		return -ENOMEM;
+	m->type = MSG_OPEN;
+	m->status = 1;
+	snprintf(m->text, sizeof(m->text), "%s", path);
+	if (request(b, m, strlen(m->text) + 1, MSG_OPENED, m + 1, &fd) == 0)
+		ret = m[1].status ? -m[1].status : fd >= 0 ? fd : -EIO;
+	free(m);
+	return ret;
+}
+
+ssize_t box_read(struct box *b, const char *path, char *buf, size_t size)
+{
+	struct msg *m = calloc(2, sizeof(*m));
+	ssize_t ret = -EIO;
+
+	if (!m)
+		return -ENOMEM;
+	m->type = MSG_READ;
+	snprintf(m->text, sizeof(m->text), "%s", path);
+	if (request(b, m, strlen(m->text) + 1, MSG_READ_DONE, m + 1, NULL) == 0) {
+		if (m[1].status) {
+			ret = -m[1].status;
+		} else {
+			size_t n = (size_t)m[1].size < size - 1 ? (size_t)m[1].size : size - 1;
+
+			memcpy(buf, m[1].text, n);
+			buf[n] = '\0';
+			ret = (ssize_t)n;
+		}
+	}
+	free(m);
+	return ret;
 }
 
 static int ask_count(struct box *b)
@@ -856,7 +1048,7 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 		return set_error(err, BOX_EINTERNAL, "out of memory");
 	b->cfg = *cfg;
 	b->lim = cfg->limits;
-	b->ctl = b->timer_fd = b->src_fd = -1;
+	b->ctl = b->timer_fd = b->src_fd = b->ro_fd = -1;
 	b->kill_proc = -1;
 	b->count_at_kill = -1;
 	if (seccomp_notify_alloc(&b->req, &b->resp) < 0) {
@@ -874,6 +1066,14 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 		b->src_fd = open(cfg->copy_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (b->src_fd < 0) {
 			set_error(err, BOX_EBADINPUT, "cannot open '%s': %s", cfg->copy_dir,
+				  strerror(errno));
+			goto fail;
+		}
+	}
+	if (cfg->ro_dir) {
+		b->ro_fd = open(cfg->ro_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (b->ro_fd < 0) {
+			set_error(err, BOX_EINTERNAL, "cannot open '%s': %s", cfg->ro_dir,
 				  strerror(errno));
 			goto fail;
 		}
@@ -911,7 +1111,7 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 	}
 	if (b->init_pid == 0) {
 		close(sv[0]);
-		init_main(b, sv[1], b->src_fd);
+		init_main(b, sv[1], b->src_fd, b->ro_fd);
 	}
 	trace("clone");
 	close(sv[1]);
@@ -939,6 +1139,10 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 	if (b->src_fd >= 0) {
 		close(b->src_fd);
 		b->src_fd = -1;
+	}
+	if (b->ro_fd >= 0) {
+		close(b->ro_fd);
+		b->ro_fd = -1;
 	}
 
 	b->started_ms = now_ms();
@@ -1057,16 +1261,8 @@ int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 			p->box_pid = r.pid;
 			break;
 		}
-		if (r.type == MSG_EXITED && r.id >= 0 && r.id < b->nprocs) {
-			struct box_proc *q = &b->procs[r.id];
-
-			q->done = 1;
-			q->wait_status = r.status;
-			q->cpu_ms = r.cpu_ms;
-			q->maxrss_kib = r.maxrss_kib;
-			q->ended_ms = now_ms();
-			q->verdict.leftover = r.others;
-		}
+		if (r.type == MSG_EXITED)
+			record_exit(b, &r);
 	}
 	free(m);
 	m = NULL;
@@ -1291,6 +1487,8 @@ void box_free(struct box *b)
 		close(b->timer_fd);
 	if (b->src_fd >= 0)
 		close(b->src_fd);
+	if (b->ro_fd >= 0)
+		close(b->ro_fd);
 	cgroup_remove(&b->cg);
 	policy_release(&b->bpf);
 	trace("freed");

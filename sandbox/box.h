@@ -59,6 +59,7 @@ struct box_config {
 	enum policy_profile profile;
 	const struct policy_delta *delta;	/* an assignment's changes */
 	const char *copy_dir;	/* copied into /work, or NULL */
+	const char *ro_dir;	/* copied into /box, read-only, or NULL */
 };
 
 enum box_status {
@@ -154,8 +155,24 @@ int box_nviolations(const struct box *box);
 const struct box_violation *box_violation(const struct box *box, int i);
 /* nonzero once the box has been killed (limit, violation, or finish) */
 int box_finished(const struct box *box);
-/* the init's pid in our namespace, for /proc/PID/root and friends */
+/* the init's pid in our namespace: every process of the box descends
+ * from it (/proc/PID/task/PID/children) */
 pid_t box_init_pid(const struct box *box);
+
+/*
+ * Looking into the box, through init (symlinks are never followed):
+ * box_stat() says what a path is; box_open() opens a regular file for
+ * reading and returns the descriptor (the caller closes it); box_read()
+ * reads a small file as a process inside sees it (/proc/sys/kernel/
+ * ns_last_pid, /proc/sysvipc/msg). All return a negative errno on failure.
+ */
+struct box_stat {
+	unsigned mode;
+	int64_t size;
+};
+int box_stat(struct box *box, const char *path, struct box_stat *st);
+int box_open(struct box *box, const char *path);
+ssize_t box_read(struct box *box, const char *path, char *buf, size_t size);
 
 /*
  * Called with each chunk of captured output as it arrives (stream 1 or 2),

@@ -285,13 +285,22 @@ static int set_ipc_limits(const struct box_limits *l, struct mnt_error *e)
 	return 0;
 }
 
-int mnt_build_root(int src_fd, uid_t uid, gid_t gid, const struct box_limits *l,
+static int copy_into(int src_fd, const char *dst, uid_t uid, gid_t gid, struct mnt_error *e)
+{
+	int fd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return fail(e, "open", dst);
+	ret = copy_tree(src_fd, fd, uid, gid, 0, e);
+	close(fd);
+	return ret;
+}
+
+int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box_limits *l,
 		   struct mnt_error *e)
 {
 	static const char *const tops[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
 	char opts[64];
-	int work;
-
 	memset(e, 0, sizeof(*e));
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -319,15 +328,16 @@ int mnt_build_root(int src_fd, uid_t uid, gid_t gid, const struct box_limits *l,
 		return -1;
 	if (chown(NEWROOT "/work", uid, gid) < 0)
 		return fail(e, "chown", "/work");
-	if (src_fd >= 0) {
-		work = open(NEWROOT "/work", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (work < 0)
-			return fail(e, "open", "/work");
-		if (copy_tree(src_fd, work, uid, gid, 0, e) < 0) {
-			close(work);
+	if (src_fd >= 0 && copy_into(src_fd, NEWROOT "/work", uid, gid, e) < 0)
+		return -1;
+	/* what the programs run but must not change, such as the reference
+	 * solution's binaries: a read-only bind of itself */
+	if (ro_fd >= 0) {
+		if (mkdir(NEWROOT "/box", 0755) < 0)
+			return fail(e, "mkdir", "/box");
+		if (copy_into(ro_fd, NEWROOT "/box", 0, 0, e) < 0 ||
+		    bind_ro(NEWROOT "/box", NEWROOT "/box", e) < 0)
 			return -1;
-		}
-		close(work);
 	}
 	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT "/.oldroot") < 0)
 		return fail(e, "pivot_root", NEWROOT);

@@ -12,6 +12,7 @@
  *   /proc        the box's own proc (its pid namespace)
  *   /tmp         mode 1777; /work, owned by the box's user, holding a copy
  *                of the caller's directory (no symlink is followed or copied)
+ *   /box         a read-only copy of a second directory (e.g. binaries)
  *
  * mnt_build_root() is called once by init, before any program starts.
  */
@@ -29,7 +30,7 @@ struct mnt_error {
 	int bad_input;		/* the caller's directory is at fault */
 };
 
-int mnt_build_root(int src_fd, uid_t uid, gid_t gid, const struct box_limits *l,
-		   struct mnt_error *e);
+int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid,
+		   const struct box_limits *l, struct mnt_error *e);
 
 #endif
