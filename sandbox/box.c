@@ -950,8 +950,13 @@ static void handle_timer(struct box *b)
 
 int box_pump(struct box *b, int timeout_ms)
 {
-	struct pollfd pfd[2 + 4 * 64];
-	struct { struct box_proc *p; int what; } who[2 + 4 * 64];
+	return box_pump_with(b, timeout_ms, NULL, 0);
+}
+
+int box_pump_with(struct box *b, int timeout_ms, struct pollfd *extra, int nextra)
+{
+	struct pollfd pfd[2 + 4 * 64 + 16];
+	struct { struct box_proc *p; int what; } who[2 + 4 * 64 + 16];
 	int n = 0, ret;
 
 	if (b->ctl >= 0) {
@@ -974,12 +979,20 @@ int box_pump(struct box *b, int timeout_ms)
 			who[n++].what = 2 + k;
 		}
 	}
+	for (int i = 0; i < nextra && i < 16; i++) {
+		pfd[n] = extra[i];
+		who[n++].what = 6 + i;
+	}
 	if (n == 0)
 		return 0;
 	ret = poll(pfd, (nfds_t)n, timeout_ms);
 	if (ret <= 0)
 		return ret < 0 && errno != EINTR ? -1 : 0;
 	for (int i = 0; i < n; i++) {
+		if (who[i].what >= 6) {
+			extra[who[i].what - 6].revents = pfd[i].revents;
+			continue;
+		}
 		if (!pfd[i].revents)
 			continue;
 		switch (who[i].what) {

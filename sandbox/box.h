@@ -144,6 +144,10 @@ void box_config_init(struct box_config *cfg);
 int box_new(const struct box_config *cfg, struct box **out, struct box_error *err);
 int box_spawn(struct box *box, const struct box_spawn *spawn, struct box_error *err);
 int box_pump(struct box *box, int timeout_ms);
+/* the same, also polling up to 16 of the caller's descriptors, whose
+ * revents are filled in (e.g. the write ends of programs' stdin) */
+struct pollfd;
+int box_pump_with(struct box *box, int timeout_ms, struct pollfd *extra, int nextra);
 void box_finish(struct box *box);
 void box_free(struct box *box);
 

@@ -80,7 +80,8 @@ static int create_v1(struct cgroup *cg, const char *name, const struct box_limit
 		return -1;
 	/* with swap accounting, swap counts towards the same limit */
 	set(cg->path[CG_MEMORY], "memory.memsw.limit_in_bytes", l->memory_kib * 1024);
-	return set(cg->path[CG_PIDS], "pids.max", l->processes);
+	/* init is in the cgroup too, and not one of the programs' */
+	return set(cg->path[CG_PIDS], "pids.max", l->processes + 1);
 }
 
 static int create_v2(struct cgroup *cg, const char *name, const struct box_limits *l)
@@ -110,7 +111,7 @@ static int create_v2(struct cgroup *cg, const char *name, const struct box_limit
 	if (set(cg->path[0], "memory.max", l->memory_kib * 1024) < 0)
 		return -1;
 	set(cg->path[0], "memory.swap.max", 0);
-	return set(cg->path[0], "pids.max", l->processes);
+	return set(cg->path[0], "pids.max", l->processes + 1);
 }
 
 int cgroup_create(struct cgroup *cg, const char *name, const struct box_limits *l,
@@ -234,7 +235,7 @@ int limits_apply(const struct box_limits *l, int have_cgroup)
 		{ RLIMIT_NOFILE, (rlim_t)l->open_files, 1 },
 		/* per uid in the box's own user namespace: a second fence
 		 * behind pids.max, and the only one without a cgroup */
-		{ RLIMIT_NPROC, (rlim_t)l->processes, 1 },
+		{ RLIMIT_NPROC, (rlim_t)l->processes + 1, 1 },	/* with init */
 		/* without a memory cgroup, address space is the only bound */
 		{ RLIMIT_AS, (rlim_t)l->memory_kib * 1024, !have_cgroup },
 		{ RLIMIT_MEMLOCK, 64 * 1024, 1 },

@@ -300,6 +300,7 @@ int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box
 		   struct mnt_error *e)
 {
 	static const char *const tops[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+	static const char *const writable[] = { "/work", "/tmp", "/dev/shm" };
 	char opts[64];
 	memset(e, 0, sizeof(*e));
 	/* nothing we mount may propagate back to the host */
@@ -347,5 +348,12 @@ int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box
 		return fail(e, "unmount the old root", "/.oldroot");
 	if (rmdir("/.oldroot") < 0)
 		return fail(e, "rmdir", "/.oldroot");
+	/* only /work, /tmp and /dev/shm are writable: each its own bind, and
+	 * the root read-only (unprivileged, the programs' uid owns it) */
+	for (size_t i = 0; i < sizeof(writable) / sizeof(writable[0]); i++)
+		if (mount(writable[i], writable[i], NULL, MS_BIND, NULL) < 0)
+			return fail(e, "bind", writable[i]);
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		return fail(e, "remount read-only", "/");
 	return 0;
 }
