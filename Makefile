@@ -6,7 +6,7 @@ CC ?= cc
 BUILD := build
 
 # what building needs, and what the tests and the benchmark need besides
-BUILD_PKGS := gcc make pkg-config libseccomp-dev libjansson-dev
+BUILD_PKGS := gcc make pkg-config libseccomp-dev libjansson-dev libxml2-dev
 CHECK_PKGS := perl jq util-linux procps bubblewrap libxml2-utils python3-jsonschema
 
 WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
@@ -14,16 +14,19 @@ WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
 HARDEN := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	-fstack-clash-protection -fcf-protection
 CFLAGS ?= -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) \
+	-DIPCGRADE_DATADIR='"$(PREFIX)/share/ipcgrade"'
 LDFLAGS_HARDEN := -pie -Wl,-z,relro,-z,now,-z,noexecstack
 
-PKG_CFLAGS = $(shell pkg-config --cflags libseccomp jansson 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs libseccomp jansson 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags libseccomp jansson libxml-2.0 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs libseccomp jansson libxml-2.0 2>/dev/null)
 
 SANDBOX_SRC := sandbox/box.c sandbox/cli.c sandbox/limits.c sandbox/mnt.c \
 	sandbox/policy.c sandbox/util.c
 SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(BUILD)/%.o)
-HARNESS_OBJ := $(BUILD)/harness/ipcgrade.o
+HARNESS_SRC := harness/ipcgrade.c harness/grade.c harness/engine.c harness/scenario.c \
+	harness/observe.c harness/build.c harness/report.c harness/strbuf.c
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 HEADERS := $(wildcard sandbox/*.h harness/*.h)
 
 all: $(BUILD)/.deps $(BUILD)/ipcgrade $(BUILD)/ipcbox
@@ -66,8 +69,9 @@ bench: all
 	@bash bench/box.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ipcgrade
 	install -m 755 $(BUILD)/ipcgrade $(BUILD)/ipcbox $(DESTDIR)$(PREFIX)/bin/
+	cp -R graders reference assignments $(DESTDIR)$(PREFIX)/share/ipcgrade/
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../sandbox/cli.h"
+#include "grade.h"
 
 struct command {
 	const char *name;
@@ -22,7 +23,11 @@ static int cmd_run(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "run", cmd_run, "run one command in a fresh box and print its verdict" },
+	{ "list", cmd_list, "the assignments and their points" },
+	{ "check", cmd_check, "ASSIGNMENT [DIR]: the visible tests, for a student before submitting" },
+	{ "grade", cmd_grade, "ASSIGNMENT DIR [--json F] [--gradescope F] [--junit F] [--md F]: all tests" },
+	{ "selftest", cmd_selftest, "[ASSIGNMENT]: references score full marks, mutants as expected" },
+	{ "run", cmd_run, "[limits] -- CMD [ARG...]: one command in a fresh box, and its verdict" },
 	{ "help", cmd_help, "show this list" },
 	{ NULL, NULL, NULL },
 };
@@ -31,7 +36,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: ipcgrade COMMAND [ARG...]\n\ncommands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+		fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fprintf(f, "\n'ipcgrade COMMAND --help' describes each command\n");
 }
 

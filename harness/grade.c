@@ -1,0 +1,596 @@
+#define _GNU_SOURCE
+#include "grade.h"
+#include "build.h"
+#include "engine.h"
+#include "report.h"
+#include "scenario.h"
+#include "strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef IPCGRADE_DATADIR
+#define IPCGRADE_DATADIR "/usr/local/share/ipcgrade"
+#endif
+
+/* where graders/ and reference/ live: $IPCGRADE_ROOT, beside the binary's
+ * directory (a build tree), or the installed data directory */
+static const char *root_dir(void)
+{
+	static char root[PATH_MAX];
+	char exe[PATH_MAX], probe[PATH_MAX + 16];
+	ssize_t n;
+	const char *env = getenv("IPCGRADE_ROOT");
+
+	if (root[0])
+		return root;
+	if (env && *env) {
+		snprintf(root, sizeof(root), "%s", env);
+		return root;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		for (int up = 0; up < 2 && (slash = strrchr(exe, '/')); up++) {
+			*slash = '\0';
+			snprintf(probe, sizeof(probe), "%s/graders", exe);
+			if (access(probe, R_OK | X_OK) == 0) {
+				snprintf(root, sizeof(root), "%s", exe);
+				return root;
+			}
+		}
+	}
+	snprintf(root, sizeof(root), "%s", IPCGRADE_DATADIR);
+	return root;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static void rm_tree(const char *dir)
+{
+	if (dir && dir[0])
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int make_temp(char *out, size_t size, const char *what)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(out, size, "%s/ipcgrade-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
+	if (!mkdtemp(out))
+		return -1;
+	return chmod(out, 0755);
+}
+
+static int load_grader(const char *name, struct grader *g)
+{
+	char dir[PATH_MAX], err[1024];
+
+	if (!*name || strchr(name, '/') || name[0] == '.') {
+		fprintf(stderr, "ipcgrade: '%s' is not an assignment name\n", name);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/graders/%s", root_dir(), name);
+	if (access(dir, F_OK) < 0) {
+		fprintf(stderr, "ipcgrade: unknown assignment '%s' (see 'ipcgrade list')\n", name);
+		return -1;
+	}
+	if (scenario_load(dir, name, g, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ipcgrade: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* the reference, built once per process for each assignment */
+struct refbuild {
+	char name[64];
+	char dir[PATH_MAX];	/* holds reference/ */
+	int ok;
+};
+static struct refbuild refs[16];
+static int nrefs;
+
+static void cleanup_refs(void)
+{
+	for (int i = 0; i < nrefs; i++)
+		rm_tree(refs[i].dir);
+}
+
+static const char *reference_bins(const struct grader *g)
+{
+	char src[PATH_MAX], out[PATH_MAX + 16], err[512];
+	struct build_result res;
+	struct refbuild *r;
+
+	for (int i = 0; i < nrefs; i++)
+		if (!strcmp(refs[i].name, g->name))
+			return refs[i].ok ? refs[i].dir : NULL;
+	if (nrefs == 16)
+		return NULL;
+	r = &refs[nrefs++];
+	if (nrefs == 1)
+		atexit(cleanup_refs);
+	snprintf(r->name, sizeof(r->name), "%s", g->name);
+	if (make_temp(r->dir, sizeof(r->dir), "ref") < 0) {
+		fprintf(stderr, "ipcgrade: cannot make a temporary directory: %s\n", strerror(errno));
+		return NULL;
+	}
+	snprintf(src, sizeof(src), "%s/reference/%s", root_dir(), g->name);
+	snprintf(out, sizeof(out), "%s/reference", r->dir);
+	mkdir(out, 0755);
+	if (build_programs(src, g->programs, out, &res, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ipcgrade: cannot build the reference of '%s': %s\n", g->name, err);
+		return NULL;
+	}
+	if (!res.ok)
+		fprintf(stderr, "ipcgrade: the reference of '%s' does not build:\n%s", g->name, res.log);
+	r->ok = res.ok;
+	build_result_release(&res);
+	return r->ok ? r->dir : NULL;
+}
+
+static int link_or_copy(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in, *out;
+	size_t n;
+	int ret = 0;
+
+	if (link(from, to) == 0)
+		return 0;
+	in = fopen(from, "rbe");
+	out = in ? fopen(to, "wbe") : NULL;
+	if (!in || !out) {
+		if (in)
+			fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			ret = -1;
+	fclose(in);
+	if (fclose(out) != 0)
+		ret = -1;
+	return ret == 0 ? chmod(to, 0755) : -1;
+}
+
+/*
+ * Grade one submission: the native JSON result, or NULL on a harness
+ * failure (said on stderr). *status gets 2 for bad input.
+ */
+static json_t *grade_submission(const struct grader *g, const char *dir, int hidden_too,
+				int *status)
+{
+	char bins[PATH_MAX], path[PATH_MAX + 64], ref[PATH_MAX + 64], err[512];
+	const char *refdir = reference_bins(g);
+	struct build_result res;
+	struct engine e = { .grader = g };
+	json_t *tests, *result;
+	double score = 0, max = 0;
+	const char *base = strrchr(dir, '/');
+	char name[256];
+	struct stat st;
+	int ret;
+
+	*status = 3;
+	if (!refdir)
+		return NULL;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ipcgrade: cannot open submission '%s': %s\n", dir,
+			stat(dir, &st) < 0 ? strerror(errno) : "Not a directory");
+		*status = 2;
+		return NULL;
+	}
+	if (make_temp(bins, sizeof(bins), "bin") < 0) {
+		fprintf(stderr, "ipcgrade: cannot make a temporary directory: %s\n", strerror(errno));
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/student", bins);
+	snprintf(ref, sizeof(ref), "%s/reference", bins);
+	mkdir(path, 0755);
+	mkdir(ref, 0755);
+	for (char **p = g->programs; *p; p++) {
+		char from[PATH_MAX + 300], to[PATH_MAX + 300];
+
+		snprintf(from, sizeof(from), "%s/reference/%s", refdir, *p);
+		snprintf(to, sizeof(to), "%s/%s", ref, *p);
+		if (link_or_copy(from, to) < 0) {
+			fprintf(stderr, "ipcgrade: cannot copy the reference's %s: %s\n", *p, strerror(errno));
+			rm_tree(bins);
+			return NULL;
+		}
+	}
+	ret = build_programs(dir, g->programs, path, &res, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "ipcgrade: cannot build '%s': %s\n", dir, err);
+		*status = ret == -2 ? 2 : 3;
+		rm_tree(bins);
+		return NULL;
+	}
+	e.bin_dir = bins;
+	e.student_built = (const char *const *)res.built;
+	e.build_log = res.log;
+	e.violations = json_array();
+	tests = json_array();
+	for (int i = 0; i < g->ntests; i++) {
+		const struct test *t = &g->tests[i];
+		json_t *tr;
+
+		if (t->hidden && !hidden_too)
+			continue;
+		tr = engine_run_test(&e, t);
+		if (json_is_true(json_object_get(tr, "harness_error")))
+			*status = 4;	/* remembered below */
+		score += json_real_value(json_object_get(tr, "score"));
+		max += t->points;
+		json_array_append_new(tests, tr);
+	}
+	snprintf(name, sizeof(name), "%s", base && base[1] ? base + 1 : dir);
+	result = json_pack("{s:s,s:s,s:f,s:f,s:{s:s,s:s,s:b},s:o,s:o,s:o}",
+			   "assignment", g->name, "submission", name, "score", score,
+			   "max_score", max, "build", "status", res.ok ? "ok" : "failed",
+			   "output", res.log, "warnings", res.warnings,
+			   "isolation", e.isolation ? e.isolation : json_object(),
+			   "tests", tests, "violations", e.violations);
+	*status = *status == 4 ? 3 : score >= max ? 0 : 1;
+	build_result_release(&res);
+	rm_tree(bins);
+	return result;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	char dir[PATH_MAX];
+	struct dirent **names;
+	int n;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: ipcgrade list\n");
+		return 2;
+	}
+	snprintf(dir, sizeof(dir), "%s/graders", root_dir());
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "ipcgrade: cannot open '%s': %s\n", dir, strerror(errno));
+		return 3;
+	}
+	printf("%-12s %6s %8s %8s\n", "assignment", "tests", "visible", "points");
+	for (int i = 0; i < n; i++) {
+		struct grader g;
+		char sub[PATH_MAX + 256], err[1024];
+		int nvis = 0;
+
+		if (names[i]->d_name[0] != '.') {
+			snprintf(sub, sizeof(sub), "%s/%s", dir, names[i]->d_name);
+			if (scenario_load(sub, names[i]->d_name, &g, err, sizeof(err)) == 0) {
+				for (int k = 0; k < g.ntests; k++)
+					nvis += !g.tests[k].hidden;
+				printf("%-12s %6d %8d %8g\n", g.name, g.ntests, nvis, grader_max_score(&g, 1));
+				scenario_free(&g);
+			} else {
+				printf("%-12s  (broken: %s)\n", names[i]->d_name, err);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+static int render(json_t *result, const char *fmt_name, enum report_format fmt,
+		  const char *path, const struct report_options *opt)
+{
+	if (report_write_file(result, fmt, opt, path) < 0) {
+		fprintf(stderr, "ipcgrade: cannot write the %s report '%s': %s\n", fmt_name, path,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct grader g;
+	struct report_options opt = { .color = isatty(1), .verbose = 0 };
+	json_t *result;
+	int status;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: ipcgrade check ASSIGNMENT [DIR]\n");
+		return 2;
+	}
+	if (load_grader(argv[1], &g) < 0)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	result = grade_submission(&g, argc == 3 ? argv[2] : ".", 0, &status);
+	if (result) {
+		if (render(result, "text", REPORT_TEXT, "-", &opt) < 0)
+			status = 3;
+		json_decref(result);
+	}
+	scenario_free(&g);
+	return status;
+}
+
+int cmd_grade(int argc, char **argv)
+{
+	enum { O_JSON = 256, O_GS, O_JUNIT, O_HTML, O_MD, O_HIDDEN, O_VERBOSE };
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, O_JSON },
+		{ "gradescope", required_argument, NULL, O_GS },
+		{ "junit", required_argument, NULL, O_JUNIT },
+		{ "html", required_argument, NULL, O_HTML },
+		{ "md", required_argument, NULL, O_MD },
+		{ "hidden", no_argument, NULL, O_HIDDEN },
+		{ "verbose", no_argument, NULL, O_VERBOSE },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out[5] = { NULL };
+	struct report_options opt = { .color = isatty(1), .show_hidden = 0 };
+	struct grader g;
+	json_t *result;
+	int c, status, any = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case O_JSON: out[REPORT_JSON] = optarg; break;
+		case O_GS: out[REPORT_GRADESCOPE] = optarg; break;
+		case O_JUNIT: out[REPORT_JUNIT] = optarg; break;
+		case O_MD: out[REPORT_MARKDOWN] = optarg; break;
+		case O_HTML:
+			fprintf(stderr, "ipcgrade: --html is not available yet; use --md or --json\n");
+			return 2;
+		case O_HIDDEN: opt.show_hidden = 1; break;
+		case O_VERBOSE: opt.verbose = 1; break;
+		default:
+			fprintf(stderr, "usage: ipcgrade grade ASSIGNMENT DIR [--json F] [--gradescope F] "
+				"[--junit F] [--md F] [--hidden]\n");
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "usage: ipcgrade grade ASSIGNMENT DIR [--json F] [--gradescope F] "
+			"[--junit F] [--md F] [--hidden]\n");
+		return 2;
+	}
+	if (load_grader(argv[optind], &g) < 0)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	/* grade runs every test; --hidden shows the hidden ones in text */
+	result = grade_submission(&g, argv[optind + 1], 1, &status);
+	if (result) {
+		static const char *const names[] = { "text", "json", "gradescope", "junit", "markdown" };
+
+		for (int f = REPORT_JSON; f <= REPORT_MARKDOWN; f++) {
+			if (!out[f])
+				continue;
+			any |= !strcmp(out[f], "-");
+			if (render(result, names[f], (enum report_format)f, out[f], &opt) < 0)
+				status = 3;
+		}
+		if (!any && render(result, "text", REPORT_TEXT, "-", &opt) < 0)
+			status = 3;
+		json_decref(result);
+	}
+	scenario_free(&g);
+	return status;
+}
+
+/* ---- selftest ---- */
+
+struct expectation {
+	char tests[1024];
+	char feedback[1024];
+	char bug[512];
+};
+
+static int read_mutant(const char *file, struct expectation *x)
+{
+	FILE *f = fopen(file, "re");
+	char line[2048];
+
+	memset(x, 0, sizeof(*x));
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *v;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!colon)
+			continue;
+		*colon = '\0';
+		for (v = colon + 1; *v == ' '; v++)
+			;
+		if (!strcmp(line, "tests"))
+			snprintf(x->tests, sizeof(x->tests), "%s", v);
+		else if (!strcmp(line, "feedback"))
+			snprintf(x->feedback, sizeof(x->feedback), "%s", v);
+		else if (!strcmp(line, "bug"))
+			snprintf(x->bug, sizeof(x->bug), "%s", v);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int in_csv(const char *csv, const char *word)
+{
+	char copy[1024], *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", csv);
+	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save))
+		if (!strcmp(w, word))
+			return 1;
+	return 0;
+}
+
+static int count;
+
+static void tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", ++count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int selftest_one(const char *name, int *failures)
+{
+	struct grader g;
+	char dir[PATH_MAX], mdir[PATH_MAX + 16];
+	json_t *result;
+	int status;
+	struct dirent **m;
+	int n;
+
+	if (load_grader(name, &g) < 0)
+		return 2;
+	snprintf(dir, sizeof(dir), "%s/reference/%s", root_dir(), name);
+	result = grade_submission(&g, dir, 1, &status);
+	if (!result) {
+		scenario_free(&g);
+		return 3;
+	}
+	{
+		int ok = status == 0;
+
+		tap(ok, "%s: the reference scores %g/%g", name,
+		    json_real_value(json_object_get(result, "score")), grader_max_score(&g, 1));
+		if (!ok) {
+			size_t i;
+			json_t *t;
+
+			(*failures)++;
+			json_array_foreach(json_object_get(result, "tests"), i, t)
+				if (strcmp(json_string_value(json_object_get(t, "status")), "passed"))
+					printf("# %s: %s\n", json_string_value(json_object_get(t, "id")),
+					       json_string_value(json_object_get(t, "feedback")));
+		}
+	}
+	json_decref(result);
+	snprintf(mdir, sizeof(mdir), "%s/mutants", g.dir);
+	n = scandir(mdir, &m, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		char mpath[PATH_MAX * 2], mfile[PATH_MAX * 2 + 16];
+		struct expectation x;
+		struct strbuf got = { 0 }, why = { 0 };
+		size_t k;
+		json_t *t;
+		int ok = 1;
+
+		if (m[i]->d_name[0] == '.')
+			goto next;
+		snprintf(mpath, sizeof(mpath), "%s/%s", mdir, m[i]->d_name);
+		snprintf(mfile, sizeof(mfile), "%s/MUTANT", mpath);
+		if (read_mutant(mfile, &x) < 0 || !x.tests[0]) {
+			tap(0, "%s/%s: no MUTANT file with a 'tests:' line", name, m[i]->d_name);
+			(*failures)++;
+			goto next;
+		}
+		result = grade_submission(&g, mpath, 1, &status);
+		if (!result) {
+			tap(0, "%s/%s: the harness failed", name, m[i]->d_name);
+			(*failures)++;
+			goto next;
+		}
+		json_array_foreach(json_object_get(result, "tests"), k, t) {
+			const char *id = json_string_value(json_object_get(t, "id"));
+			int failed = strcmp(json_string_value(json_object_get(t, "status")), "passed") != 0;
+
+			if (failed)
+				sb_addf(&got, "%s%s", got.len ? "," : "", id);
+			if (failed != in_csv(x.tests, id)) {
+				ok = 0;
+				sb_addf(&why, "\n# %s %s", id, failed ? "failed unexpectedly:" : "passed, but should fail");
+				if (failed)
+					sb_addf(&why, " %s", json_string_value(json_object_get(t, "feedback")));
+			}
+		}
+		/* the feedback must name the bug: every phrase somewhere in it */
+		{
+			char copy[1024], *save = NULL;
+
+			snprintf(copy, sizeof(copy), "%s", x.feedback);
+			for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+				int seen = 0;
+
+				while (*w == ' ')
+					w++;
+				json_array_foreach(json_object_get(result, "tests"), k, t)
+					seen |= strcasestr(json_string_value(json_object_get(t, "feedback")), w) != NULL;
+				if (!seen) {
+					ok = 0;
+					sb_addf(&why, "\n# the feedback never says \"%s\"", w);
+				}
+			}
+		}
+		tap(ok, "%s/%s (%s) fails %s", name, m[i]->d_name, x.bug, got.len ? sb_str(&got) : "nothing");
+		if (!ok) {
+			printf("# expected to fail: %s%s\n", x.tests, sb_str(&why));
+			(*failures)++;
+		}
+		json_decref(result);
+next:
+		sb_release(&got);
+		sb_release(&why);
+		free(m[i]);
+	}
+	if (n >= 0)
+		free(m);
+	scenario_free(&g);
+	return 0;
+}
+
+int cmd_selftest(int argc, char **argv)
+{
+	int failures = 0, ret = 0;
+
+	count = 0;
+	if (argc > 1) {
+		for (int i = 1; i < argc && ret == 0; i++)
+			ret = selftest_one(argv[i], &failures);
+	} else {
+		char dir[PATH_MAX];
+		struct dirent **names;
+		int n;
+
+		snprintf(dir, sizeof(dir), "%s/graders", root_dir());
+		n = scandir(dir, &names, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			if (names[i]->d_name[0] != '.' && ret == 0)
+				ret = selftest_one(names[i]->d_name, &failures);
+			free(names[i]);
+		}
+		if (n >= 0)
+			free(names);
+	}
+	printf("1..%d\n%d passed, %d failed\n", count, count - failures, failures);
+	return ret ? ret : failures ? 1 : 0;
+}

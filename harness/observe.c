@@ -1,0 +1,263 @@
+#define _GNU_SOURCE
+#include "observe.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static ssize_t slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, got = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)got < size - 1 && (n = read(fd, buf + got, size - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+static uint64_t hex_field(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
+}
+
+int observe_proc(pid_t pid, struct pinfo *pi)
+{
+	char path[64], buf[4096], *p;
+	unsigned long ut = 0, st = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	memset(pi, 0, sizeof(*pi));
+	pi->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (slurp(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+		return -1;
+	/* after "(comm)": state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime */
+	if (sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &pi->state, &pi->ppid, &ut, &st) != 4)
+		return -1;
+	pi->cpu_ms = (int64_t)(ut + st) * 1000 / (hz > 0 ? hz : 100);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (slurp(path, buf, sizeof(buf)) > 0) {
+		char *ns = strstr(buf, "NSpid:");
+
+		pi->sigblk = hex_field(buf, "SigBlk:\t");
+		pi->sigpnd = hex_field(buf, "SigPnd:\t") | hex_field(buf, "ShdPnd:\t");
+		pi->sigcgt = hex_field(buf, "SigCgt:\t");
+		if (ns) {
+			char *end = strchr(ns, '\n'), *last = NULL;
+
+			if (end)
+				*end = '\0';
+			for (char *w = strtok(ns + 6, " \t"); w; w = strtok(NULL, " \t"))
+				last = w;
+			pi->box_pid = last ? atoi(last) : 0;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	if (pi->state != 'Z' && slurp(path, buf, sizeof(buf)) > 0 && buf[0] != 'r' && buf[0] != '-') {
+		char *end = buf;
+
+		pi->nr = strtol(buf, &end, 10);
+		for (int i = 0; i < 6; i++)
+			pi->args[i] = strtoul(end, &end, 16);
+		pi->in_syscall = 1;
+		{
+			char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)pi->nr);
+
+			snprintf(pi->syscall, sizeof(pi->syscall), "%s", name ? name : "?");
+			free(name);
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	if (slurp(path, pi->wchan, sizeof(pi->wchan)) < 0)
+		pi->wchan[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	{
+		char target[512];
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+		if (n > 0) {
+			target[n] = '\0';
+			p = strrchr(target, '/');
+			snprintf(pi->exe, sizeof(pi->exe), "%.63s", p ? p + 1 : target);
+		}
+	}
+	return 0;
+}
+
+int observe_fd(pid_t pid, int fd, struct fdinfo *out)
+{
+	char path[64], info[512];
+	struct stat st;
+	ssize_t n;
+	char *flags;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = fd;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	n = readlink(path, out->target, sizeof(out->target) - 1);
+	if (n < 0)
+		return -1;
+	out->target[n] = '\0';
+	if (!strncmp(out->target, "pipe:[", 6)) {
+		out->type = FDT_PIPE;
+		out->inode = strtoul(out->target + 6, NULL, 10);
+	} else if (!strncmp(out->target, "socket:[", 8)) {
+		out->type = FDT_SOCKET;
+		out->inode = strtoul(out->target + 8, NULL, 10);
+	} else if (stat(path, &st) == 0) {
+		out->inode = st.st_ino;
+		out->type = S_ISFIFO(st.st_mode) ? FDT_FIFO : S_ISCHR(st.st_mode) ? FDT_TTY :
+			    S_ISREG(st.st_mode) ? FDT_FILE : FDT_OTHER;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+	if (slurp(path, info, sizeof(info)) > 0 && (flags = strstr(info, "flags:")))
+		out->access = (int)(strtoul(flags + 6, NULL, 8) & O_ACCMODE);
+	return 0;
+}
+
+static int by_fd(const void *a, const void *b)
+{
+	return ((const struct fdinfo *)a)->fd - ((const struct fdinfo *)b)->fd;
+}
+
+int observe_fds(pid_t pid, struct fdinfo *out, int max)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (!(d = opendir(path)))
+		return -1;
+	while ((de = readdir(d)) && n < max)
+		if (de->d_name[0] != '.' && observe_fd(pid, atoi(de->d_name), &out[n]) == 0)
+			n++;
+	closedir(d);
+	qsort(out, (size_t)n, sizeof(*out), by_fd);
+	return n;
+}
+
+int observe_children(pid_t pid, pid_t *out, int max)
+{
+	char path[64], buf[8192];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	if (slurp(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (char *w = strtok(buf, " \n"); w && n < max; w = strtok(NULL, " \n"))
+		out[n++] = atoi(w);
+	return n;
+}
+
+int observe_string(pid_t pid, unsigned long addr, char *buf, size_t size)
+{
+	char path[64];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, size - 1, (off_t)addr);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+const char *fd_type_name(enum fd_type t)
+{
+	static const char *const names[] = {
+		[FDT_OTHER] = "file", [FDT_PIPE] = "pipe", [FDT_FIFO] = "FIFO",
+		[FDT_SOCKET] = "socket", [FDT_FILE] = "file", [FDT_TTY] = "device",
+	};
+	return names[t];
+}
+
+int observe_syscall_matches(const char *actual, const char *wanted)
+{
+	static const char *const aliases[][4] = {
+		{ "open", "openat", "openat2", NULL },
+		{ "wait", "wait4", "waitid", NULL },
+		{ "sigsuspend", "rt_sigsuspend", NULL },
+		{ "sigtimedwait", "rt_sigtimedwait", NULL },
+		{ "select", "pselect6", NULL },
+		{ "poll", "ppoll", NULL },
+		{ "accept", "accept4", NULL },
+		{ "msgrcv", NULL },
+	};
+
+	if (!strcmp(actual, wanted))
+		return 1;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		if (strcmp(aliases[i][0], wanted))
+			continue;
+		for (int k = 1; k < 4 && aliases[i][k]; k++)
+			if (!strcmp(aliases[i][k], actual))
+				return 1;
+	}
+	return 0;
+}
+
+/* which argument of a blocking call is a descriptor */
+static int fd_arg(const char *name)
+{
+	static const char *const first[] = {
+		"read", "readv", "pread64", "write", "writev", "pwrite64", "recvfrom",
+		"recvmsg", "sendto", "sendmsg", "accept", "accept4", "connect", "flock",
+		"fsync", NULL
+	};
+
+	for (const char *const *f = first; *f; f++)
+		if (!strcmp(*f, name))
+			return 0;
+	return -1;
+}
+
+void observe_describe(const struct pinfo *pi, char *buf, size_t size)
+{
+	if (!pi->state) {
+		snprintf(buf, size, "gone");
+	} else if (pi->state == 'Z') {
+		snprintf(buf, size, "a zombie (it has exited, but its parent has not waited for it)");
+	} else if (pi->state == 'T' || pi->state == 't') {
+		snprintf(buf, size, "stopped");
+	} else if (pi->state == 'R' || !pi->in_syscall) {
+		snprintf(buf, size, "running (%lld ms of CPU so far)", (long long)pi->cpu_ms);
+	} else {
+		int a = fd_arg(pi->syscall);
+		struct fdinfo fi;
+		char path[128];
+
+		if (a >= 0 && observe_fd(pi->pid, (int)pi->args[a], &fi) == 0)
+			snprintf(buf, size, "blocked in %s() on a %s (fd %d)", pi->syscall,
+				 fd_type_name(fi.type), fi.fd);
+		else if (!strcmp(pi->syscall, "openat") &&
+			 observe_string(pi->pid, pi->args[1], path, sizeof(path)) == 0) {
+			snprintf(buf, size, "blocked in openat() of \"%s\"%s", path,
+				 !strcmp(pi->wchan, "wait_for_partner") ?
+				 " (a FIFO waiting for its other end)" : "");
+		} else {
+			snprintf(buf, size, "blocked in %s()", pi->syscall);
+		}
+	}
+}

@@ -1,0 +1,127 @@
+/*
+ * scenario: the grader of one assignment, read from the .scn files in
+ * graders/NAME/.
+ *
+ * A grader file is line-oriented (docs/scenarios.md is the reference):
+ * header lines (`programs`, `deny`, `allow`, `limit`), then tests, each a
+ * `test` line followed by its steps. scenario_load() reads every .scn file
+ * of a directory in name order; a bad line fails the whole load with
+ * "file:line: what is wrong" and nothing is graded. scenario_free()
+ * releases everything.
+ */
+#ifndef HARNESS_SCENARIO_H
+#define HARNESS_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum proc_kind { PROC_STUDENT, PROC_REFERENCE, PROC_SYSTEM };
+enum stdin_kind { IN_NULL, IN_TEXT, IN_FILE, IN_RANDOM, IN_HOLD };
+
+enum step_kind {
+	STEP_START,	/* start ID = KIND PROGRAM ARGS... [stdin=...] */
+	STEP_WRITE,	/* write ID "text" */
+	STEP_CLOSE,	/* close ID: its stdin */
+	STEP_SIGNAL,	/* signal ID SIGNAME */
+	STEP_WAIT,	/* wait ID COND [within DUR] */
+	STEP_EXPECT,	/* expect ID COND [within DUR] */
+};
+
+enum cond_kind {
+	COND_BLOCKED,	/* blocked SYSCALL[|SYSCALL...] [on pipe|fifo|socket|"path"] */
+	COND_RUNNING,	/* running: has not exited */
+	COND_EXIT,	/* exit [CODE] */
+	COND_KILLED,	/* killed SIGNAME */
+	COND_OUTPUT,	/* output "text": stdout contains it */
+	COND_HANDLER,	/* handler SIGNAME: SigCgt */
+	COND_SIGBLK,	/* sigblk SIGNAME */
+	COND_SIGPND,	/* sigpnd SIGNAME */
+	COND_STDOUT,	/* stdout OP ARG */
+	COND_STDERR,	/* stderr OP ARG */
+	COND_CPU,	/* cpu < DUR */
+	COND_FDS,	/* fds std: only 0, 1 and 2 open */
+	COND_NO_WRITER,	/* nowriter: holds no write end of a pipe it reads */
+	COND_PATH,	/* path "p" absent|fifo|socket|file|dir [mode 0NNN] */
+	COND_SYSV,	/* sysv none | sysv msg|shm|sem KEY [absent] [mode 0NNN] [count N] [nattch N] [value N] */
+	COND_PROCESSES,	/* processes N: created in the box by ID's program */
+	COND_ORPHANS,	/* orphans 0: processes left when ID exited */
+};
+
+enum match_op { MATCH_EQ, MATCH_CONTAINS, MATCH_REGEX, MATCH_LINES, MATCH_SAME_AS };
+enum fd_kind { FD_ANY, FD_PIPE, FD_FIFO, FD_SOCKET, FD_PATH };
+enum sysv_kind { SYSV_NONE, SYSV_MSG, SYSV_SHM, SYSV_SEM };
+
+struct cond {
+	enum cond_kind kind;
+	char **syscalls;	/* COND_BLOCKED, NULL-terminated */
+	enum fd_kind on;
+	char *path;		/* COND_BLOCKED on "path", COND_PATH */
+	int code;		/* COND_EXIT: -1 any; COND_KILLED: signal */
+	int signal;		/* handler, sigblk, sigpnd */
+	enum match_op op;
+	char *text;		/* output, stdout/stderr argument, regex */
+	char *other;		/* MATCH_SAME_AS: the other process's id */
+	int64_t limit_ms;	/* COND_CPU */
+	char *type;		/* COND_PATH: absent fifo socket file dir */
+	int mode;		/* COND_PATH, COND_SYSV: -1 unchecked */
+	enum sysv_kind sysv;
+	long key;
+	int absent;		/* COND_SYSV */
+	long count, nattch, value;	/* -1 unchecked */
+	int number;		/* COND_PROCESSES, COND_ORPHANS */
+};
+
+struct step {
+	enum step_kind kind;
+	int line;
+	char *proc;		/* process id; NULL for box-wide conditions */
+	int child;		/* ID.child: the process's only child */
+	/* start */
+	enum proc_kind pkind;
+	char **argv;		/* NULL-terminated */
+	enum stdin_kind in;
+	char *in_text;		/* IN_TEXT text, IN_FILE name */
+	size_t in_len;
+	int64_t in_size;	/* IN_RANDOM */
+	unsigned in_seed;
+	/* write, signal */
+	char *text;
+	size_t text_len;
+	int signal;
+	/* wait, expect */
+	struct cond cond;
+	int64_t within_ms;	/* wait and expect deadline */
+	char *hint;
+};
+
+struct test {
+	char *id, *title;
+	char *file;
+	int line;
+	double points;
+	char **tags;		/* NULL-terminated */
+	int hidden;
+	struct step *steps;
+	int nsteps;
+};
+
+struct grader {
+	char *name;		/* the assignment */
+	char *dir;		/* graders/NAME */
+	char **programs;	/* NULL-terminated */
+	char **allow, **deny;	/* seccomp changes, NULL-terminated */
+	int64_t wall_ms;	/* per scenario; 0 for the default */
+	struct test *tests;
+	int ntests;
+};
+
+/* 0, or -1 with err (e.g. "graders/fifo/order.scn:12: unknown step 'wiat'") */
+int scenario_load(const char *dir, const char *name, struct grader *g,
+		  char *err, size_t errsize);
+void scenario_free(struct grader *g);
+
+double grader_max_score(const struct grader *g, int hidden_too);
+/* the tag vocabulary of CURRICULUM.md; 1 if known */
+int scenario_known_tag(const char *tag);
+
+#endif
