@@ -47,7 +47,22 @@ struct run {
 	int n;
 	int64_t t0;
 	json_t *events;
+	struct { pid_t pid; int proc; } kin[64];	/* children seen, by parent */
+	int nkin;
 };
+
+/* remember whose child a process was: after its parent exits it is
+ * init's, and the feedback should still name it */
+static void remember_child(struct run *r, pid_t pid, int proc)
+{
+	for (int i = 0; i < r->nkin; i++)
+		if (r->kin[i].pid == pid)
+			return;
+	if (r->nkin < 64) {
+		r->kin[r->nkin].pid = pid;
+		r->kin[r->nkin++].proc = proc;
+	}
+}
 
 static void event(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void event(struct run *r, const char *fmt, ...)
@@ -128,7 +143,7 @@ static void add_pending(struct sproc *s, const char *data, size_t len)
 }
 
 /* deterministic bytes for stdin=random:SIZE:SEED (xorshift64*) */
-static void add_random(struct sproc *s, int64_t size, unsigned seed)
+static void add_random(struct sproc *s, int64_t size, unsigned seed, int letters)
 {
 	uint64_t x = 0x9e3779b97f4a7c15ULL ^ seed;
 	char block[4096];
@@ -141,6 +156,9 @@ static void add_random(struct sproc *s, int64_t size, unsigned seed)
 			x ^= x << 25;
 			x ^= x >> 27;
 			block[i] = (char)((x * 0x2545f4914f6cdd1dULL) >> 56);
+			if (letters)	/* a line of text every 64 bytes or so */
+				block[i] = (unsigned char)block[i] % 64 == 0 ? '\n' :
+					   (char)('a' + (unsigned char)block[i] % 26);
 		}
 		add_pending(s, block, n);
 	}
@@ -163,9 +181,16 @@ static void label_of(struct run *r, pid_t pid, pid_t ppid, char *buf, size_t siz
 
 		if (p && p->pid == ppid) {
 			snprintf(buf, size, "%.60s's child", r->procs[i].start->argv[0]);
+			remember_child(r, pid, i);
 			return;
 		}
 	}
+	for (int i = 0; i < r->nkin; i++)
+		if (r->kin[i].pid == pid) {
+			snprintf(buf, size, "%.60s's child, orphaned",
+				 r->procs[r->kin[i].proc].start->argv[0]);
+			return;
+		}
 	snprintf(buf, size, "a process");
 }
 
@@ -319,11 +344,23 @@ static pid_t target_pid(struct run *r, const struct step *st, struct strbuf *why
 	}
 	if (!st->child)
 		return p->pid;
-	n = observe_children(p->pid, kids, 64);
+	n = p->done ? 0 : observe_children(p->pid, kids, 64);
 	if (n <= 0) {
-		sb_addf(why, "%s has no child process", s->label);
+		int orphans = 0;
+
+		for (int i = 0; i < r->nkin; i++) {
+			struct pinfo pi;
+
+			orphans += &r->procs[r->kin[i].proc] == s && observe_proc(r->kin[i].pid, &pi) == 0;
+		}
+		if (p->done && orphans)
+			sb_addf(why, "%s had exited, leaving its child running: a parent must waitpid() "
+				"for its children before it exits", s->label);
+		else
+			sb_addf(why, "%s has no child process%s", s->label, p->done ? " (it had exited)" : "");
 		return -1;
 	}
+	remember_child(r, kids[0], (int)(s - r->procs));
 	return kids[0];
 }
 
@@ -879,7 +916,7 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 		add_pending(s, st->in_text, st->in_len);
 		s->close_after = 1;
 	} else if (st->in == IN_RANDOM) {
-		add_random(s, st->in_size, st->in_seed);
+		add_random(s, st->in_size, st->in_seed, st->in_letters);
 		s->close_after = 1;
 	} else if (st->in == IN_FILE) {
 		char file[4096];
@@ -927,6 +964,14 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	case STEP_WRITE:
 		add_pending(s, st->text, st->text_len);
 		event(r, "wrote %zu bytes to the stdin of %s", st->text_len, s->label);
+		pump(r, 0);
+		return 0;
+	case STEP_HOLD:
+	case STEP_RELEASE:
+		if (bp(r, s))
+			bp(r, s)->hold_output = st->kind == STEP_HOLD;
+		event(r, "%s reading the stdout of %s", st->kind == STEP_HOLD ? "stopped" : "resumed",
+		      s->label);
 		pump(r, 0);
 		return 0;
 	case STEP_CLOSE:

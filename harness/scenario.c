@@ -283,8 +283,9 @@ static int parse_stdin(struct parser *p, struct token *t, struct step *st)
 			return bad(p, "stdin=file: takes a file name in the grader's data/ directory");
 		st->in = IN_FILE;
 		st->in_text = xstrndup(v + 5, strlen(v + 5));
-	} else if (!strncmp(v, "random:", 7)) {
-		char *size = xstrndup(v + 7, strlen(v + 7)), *seed = strchr(size, ':');
+	} else if (!strncmp(v, "random:", 7) || !strncmp(v, "letters:", 8)) {
+		int letters = v[0] == 'l';
+		char *size = xstrndup(v + 7 + letters, strlen(v + 7 + letters)), *seed = strchr(size, ':');
 		long sd = 1;
 		int ret;
 
@@ -298,8 +299,9 @@ static int parse_stdin(struct parser *p, struct token *t, struct step *st)
 			return -1;
 		st->in = IN_RANDOM;
 		st->in_seed = (unsigned)sd;
+		st->in_letters = letters;
 	} else {
-		return bad(p, "stdin=%s: expected \"text\", file:NAME, random:SIZE[:SEED], hold or null", v);
+		return bad(p, "stdin=%s: expected \"text\", file:NAME, random:SIZE[:SEED], letters:SIZE[:SEED], hold or null", v);
 	}
 	return 0;
 }
@@ -588,10 +590,10 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 		st->text_len = p->tok[2].len;
 		st->text = xcalloc(st->text_len + 1, 1);
 		memcpy(st->text, p->tok[2].text, st->text_len);
-	} else if (!strcmp(verb, "close")) {
-		st->kind = STEP_CLOSE;
+	} else if (!strcmp(verb, "close") || !strcmp(verb, "hold") || !strcmp(verb, "release")) {
+		st->kind = verb[0] == 'c' ? STEP_CLOSE : verb[0] == 'h' ? STEP_HOLD : STEP_RELEASE;
 		if (p->ntok != 2)
-			return bad(p, "expected: close ID");
+			return bad(p, "expected: %s ID", verb);
 	} else if (!strcmp(verb, "signal")) {
 		st->kind = STEP_SIGNAL;
 		if (p->ntok != 3 || parse_signal(p, p->tok[2].text, &st->signal) < 0)

@@ -23,6 +23,8 @@ enum step_kind {
 	STEP_WRITE,	/* write ID "text" */
 	STEP_CLOSE,	/* close ID: its stdin */
 	STEP_SIGNAL,	/* signal ID SIGNAME */
+	STEP_HOLD,	/* hold ID: stop reading its stdout */
+	STEP_RELEASE,	/* release ID: read it again */
 	STEP_WAIT,	/* wait ID COND [within DUR] */
 	STEP_EXPECT,	/* expect ID COND [within DUR] */
 };
@@ -84,6 +86,7 @@ struct step {
 	size_t in_len;
 	int64_t in_size;	/* IN_RANDOM */
 	unsigned in_seed;
+	int in_letters;		/* IN_RANDOM of lower-case letters and newlines */
 	/* write, signal */
 	char *text;
 	size_t text_len;

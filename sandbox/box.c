@@ -969,7 +969,8 @@ int box_pump_with(struct box *b, int timeout_ms, struct pollfd *extra, int nextr
 	}
 	for (int i = 0; i < b->nprocs && n + 4 <= (int)(sizeof(pfd) / sizeof(pfd[0])); i++) {
 		struct box_proc *p = &b->procs[i];
-		int fds[4] = { p->out_fd, p->err_fd, p->report_fd, p->listen_fd };
+		int fds[4] = { p->hold_output && !b->finished ? -1 : p->out_fd, p->err_fd,
+			       p->report_fd, p->listen_fd };
 
 		for (int k = 0; k < 4; k++) {
 			if (fds[k] < 0)

@@ -123,6 +123,8 @@ struct box_proc {
 	struct box_output out, err;
 	int out_fd, err_fd, report_fd, listen_fd;	/* -1 when closed */
 	int exec_errno;		/* nonzero if exec failed */
+	int hold_output;	/* set by the caller: stdout is not read for now, so a
+				 * program writing more than a pipe holds blocks */
 	struct box_verdict verdict;
 };
 
