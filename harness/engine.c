@@ -1083,6 +1083,15 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 	cfg.limits.output_max = 64 << 20;
 	cfg.limits.tmpfs_kib = 128 * 1024;
 	cfg.ro_dir = e->bin_dir;
+	/* the grader's data/ is the scenario's /work: inputs, files to refuse */
+	{
+		static char data[4096];
+		struct stat st;
+
+		snprintf(data, sizeof(data), "%s/data", e->grader->dir);
+		if (stat(data, &st) == 0 && S_ISDIR(st.st_mode))
+			cfg.copy_dir = data;
+	}
 	cfg.delta = &(struct policy_delta){ .allow = (const char *const *)e->grader->allow,
 					    .deny = (const char *const *)e->grader->deny };
 	if (!e->grader->allow && !e->grader->deny)

@@ -3,6 +3,7 @@
  * returns the process's exit status (0 passed, 1 failed, 2 bad usage or
  * input, 3 the harness failed).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +51,9 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* a program that stops reading its stdin, or a reader of our output
+	 * that goes away, is an error to report, not a reason to die */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
