@@ -1020,8 +1020,8 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		why.len = 0;
 		eval(r, st, &why);
 	}
-	sb_addf(fb, "%s:%d: %s %s", r->t->file, st->line, st->kind == STEP_WAIT ? "waited for" :
-		"expected", st->proc ? st->proc : "");
+	sb_addf(fb, "%s:%d: %s%s%s", r->t->file, st->line, st->kind == STEP_WAIT ? "waited for" :
+		"expected", st->proc ? " " : "", st->proc ? st->proc : "");
 	{
 		/* the condition in the grader's own words */
 		const char *what[] = {
