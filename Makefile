@@ -76,4 +76,17 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all check bench install clean
+# a few realistic submissions (the reference and some of the graders'
+# mutants) graded as a student would see it
+DEMO := pipe:reference/pipe pipe:graders/pipe/mutants/child-keeps-write-end \
+	fifo:graders/fifo/mutants/reader-rdwr msgq:graders/msgq/mutants/no-rmid \
+	signals:graders/signals/mutants/busy-wait
+
+demo: all
+	@for d in $(DEMO); do \
+		echo "==== ipcgrade check $${d%%:*} $${d#*:}"; \
+		$(BUILD)/ipcgrade check $${d%%:*} $${d#*:}; \
+		echo "(exit status $$?)"; echo; \
+	done
+
+.PHONY: all check bench demo install clean

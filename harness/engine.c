@@ -382,7 +382,7 @@ static void box_path(const char *path, char *buf, size_t size)
 	if (path[0] == '/')
 		snprintf(buf, size, "%s", path);
 	else
-		snprintf(buf, size, "/work/%.250s", path);
+		snprintf(buf, size, "/work/%.200s", path);
 }
 
 static int check_blocked(struct run *r, const struct step *st, pid_t pid, const char *who,
@@ -881,6 +881,20 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 			built |= !strcmp(*b, prog);
 		if (!built) {
 			sb_addf(fb, "%s did not build, so this test could not run it", prog);
+			if (e->build_log && *e->build_log) {
+				const char *log = e->build_log;
+				int lines = 0;
+
+				sb_addf(fb, "; the compiler said:");
+				while (*log && lines++ < 12) {
+					size_t len = strcspn(log, "\n");
+
+					sb_addf(fb, "\n    %.*s", (int)len, log);
+					log += len + (log[len] == '\n');
+				}
+				if (*log)
+					sb_addf(fb, "\n    ...");
+			}
 			return -1;
 		}
 	}

@@ -354,7 +354,8 @@ int cmd_grade(int argc, char **argv)
 	int c, status, any = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	/* options may follow ASSIGNMENT DIR, as DESIGN.md writes them */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case O_JSON: out[REPORT_JSON] = optarg; break;
 		case O_GS: out[REPORT_GRADESCOPE] = optarg; break;

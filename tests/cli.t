@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The command line contract of DESIGN.md: exit codes, bad input named by
+# file and line, and every report format valid against its schema.
+. "$(dirname "$0")/lib.sh"
+
+SCHEMAS=$ROOT/../shared/schemas
+"$IPCGRADE" list >"$TMP/out" 2>&1
+is "$?" 0 "list exits 0"
+ok "grep -qE '^pipe +6' '$TMP/out' && grep -q '^fifo' '$TMP/out' && grep -q '^msgq' '$TMP/out' && grep -q '^signals' '$TMP/out'" \
+	"list shows the four labs"
+
+"$IPCGRADE" check pipe "$ROOT/reference/pipe" >"$TMP/out" 2>&1
+is "$?" 0 "check of a correct submission exits 0"
+ok "grep -q '^score: 9/9' '$TMP/out'" "  and says score: 9/9"
+"$IPCGRADE" check pipe "$ROOT/graders/pipe/mutants/no-wait" >"$TMP/out" 2>&1
+is "$?" 1 "check of a buggy submission exits 1"
+ok "grep -q 'waitpid' '$TMP/out'" "  and the feedback names the bug"
+"$IPCGRADE" check nosuchlab . >"$TMP/out" 2>&1
+is "$?" 2 "an unknown assignment exits 2"
+"$IPCGRADE" check pipe "$TMP/missing" >"$TMP/out" 2>&1
+is "$?" 2 "a missing submission exits 2"
+"$IPCGRADE" grade pipe >"$TMP/out" 2>&1
+is "$?" 2 "grade without a directory is a usage error"
+
+# a malformed scenario names its file and line, and nothing is graded
+mkdir -p "$TMP/root/graders/bad" "$TMP/root/reference"
+printf 'programs x\ntest t "t" points=1 tags=output\n  start p = student x\n  wiat p exit\n' \
+	>"$TMP/root/graders/bad/bad.scn"
+IPCGRADE_ROOT=$TMP/root "$IPCGRADE" check bad "$ROOT/reference/pipe" >"$TMP/out" 2>&1
+is "$?" 2 "a malformed scenario exits 2"
+ok "grep -q 'bad.scn:4: unknown step' '$TMP/out'" "  naming file and line: $(head -1 "$TMP/out")"
+printf 'programs x\ntest t "t" points=1 tags=nonsense\n  start p = student x\n' >"$TMP/root/graders/bad/bad.scn"
+IPCGRADE_ROOT=$TMP/root "$IPCGRADE" check bad "$ROOT/reference/pipe" >"$TMP/out" 2>&1
+ok "grep -q \"bad.scn:2: unknown tag 'nonsense'\" '$TMP/out'" "an unknown tag is refused: $(head -c 60 "$TMP/out")"
+
+# a submission that does not build: a verdict, the compiler's words
+mkdir -p "$TMP/broken" && printf 'int main(void) { return 0 }\n' >"$TMP/broken/pipecat.c"
+"$IPCGRADE" grade pipe "$TMP/broken" --json "$TMP/broken.json" >/dev/null 2>&1
+is "$?" 1 "a submission that does not build exits 1"
+is "$(jq -r .build.status "$TMP/broken.json")" failed "  build status failed"
+ok "jq -r '.tests[0].feedback' '$TMP/broken.json' | grep -q 'did not build'" "  its tests say it did not build"
+ok "jq -r .build.output '$TMP/broken.json' | grep -q 'error'" "  the report carries the compiler's messages"
+
+# every report format, from one grading
+"$IPCGRADE" grade pipe "$ROOT/graders/pipe/mutants/child-keeps-write-end" --json "$TMP/r.json" \
+	--gradescope "$TMP/gs.json" --junit "$TMP/junit.xml" --md "$TMP/r.md" >/dev/null 2>&1
+is "$?" 1 "grade writes every report and exits 1 for a failing submission"
+is "$(jq -r '[.tests[].score] | add' "$TMP/r.json")" "$(jq -r .score "$TMP/r.json")" "native JSON: the score is the sum of the tests'"
+is "$(jq -r .score "$TMP/gs.json")" "$(jq -r .score "$TMP/r.json")" "Gradescope: the same score"
+if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null && [ -f "$SCHEMAS/gradescope-results.schema.json" ]; then
+	ok "/usr/bin/python3 -c 'import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' '$TMP/gs.json' '$SCHEMAS/gradescope-results.schema.json'" \
+		"Gradescope results.json validates against its schema"
+else
+	skip "Gradescope results.json validates against its schema" "python3-jsonschema or the schema is missing"
+fi
+if command -v xmllint >/dev/null && [ -f "$SCHEMAS/junit-10.xsd" ]; then
+	ok "xmllint --noout --schema '$SCHEMAS/junit-10.xsd' '$TMP/junit.xml'" "JUnit XML validates against the XSD"
+else
+	skip "JUnit XML validates against the XSD" "xmllint or the XSD is missing"
+fi
+is "$(grep -c '<failure' "$TMP/junit.xml")" "$(jq '[.tests[] | select(.status == "failed")] | length' "$TMP/r.json")" \
+	"JUnit: one failure per failed test"
+is "$(grep -cE '(passed|failed) \|$' "$TMP/r.md")" "$(jq '.tests | length' "$TMP/r.json")" "Markdown: one row per test"
+ok "grep -q 'still open in pipecat' '$TMP/r.md'" "Markdown carries the feedback"
