@@ -67,6 +67,7 @@ check: all
 
 bench: all
 	@bash bench/box.sh
+	@bash bench/grade.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ipcgrade

@@ -5,6 +5,7 @@
 #include "report.h"
 #include "scenario.h"
 #include "strbuf.h"
+#include "../sandbox/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -192,6 +193,7 @@ static json_t *grade_submission(const struct grader *g, const char *dir, int hid
 	char name[256];
 	struct stat st;
 	int ret;
+	int64_t t0, t_build, t_tests = 0, t_boxes = 0;
 
 	*status = 3;
 	if (!refdir)
@@ -221,7 +223,9 @@ static json_t *grade_submission(const struct grader *g, const char *dir, int hid
 			return NULL;
 		}
 	}
+	t0 = now_ms();
 	ret = build_programs(dir, g->programs, path, &res, err, sizeof(err));
+	t_build = now_ms() - t0;
 	if (ret < 0) {
 		fprintf(stderr, "ipcgrade: cannot build '%s': %s\n", dir, err);
 		*status = ret == -2 ? 2 : 3;
@@ -239,7 +243,16 @@ static json_t *grade_submission(const struct grader *g, const char *dir, int hid
 
 		if (t->hidden && !hidden_too)
 			continue;
+		t0 = now_ms();
 		tr = engine_run_test(&e, t);
+		t_tests += now_ms() - t0;
+		{
+			json_t *ev = json_object_get(tr, "events");
+			json_t *last = json_array_get(ev, json_array_size(ev) - 1);
+
+			/* what the test's own steps took, from its timeline */
+			t_boxes += last ? json_integer_value(json_object_get(last, "t_ms")) : 0;
+		}
 		if (json_is_true(json_object_get(tr, "harness_error")))
 			*status = 4;	/* remembered below */
 		score += json_real_value(json_object_get(tr, "score"));
@@ -253,6 +266,10 @@ static json_t *grade_submission(const struct grader *g, const char *dir, int hid
 			   "output", res.log, "warnings", res.warnings,
 			   "isolation", e.isolation ? e.isolation : json_object(),
 			   "tests", tests, "violations", e.violations);
+	/* where the time went, for bench/grade.sh */
+	json_object_set_new(result, "timing", json_pack("{s:I,s:I,s:I}", "build_ms", (json_int_t)t_build,
+							"tests_ms", (json_int_t)t_tests,
+							"steps_ms", (json_int_t)t_boxes));
 	*status = *status == 4 ? 3 : score >= max ? 0 : 1;
 	build_result_release(&res);
 	rm_tree(bins);
