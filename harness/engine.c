@@ -678,6 +678,22 @@ static int eval(struct run *r, const struct step *st, struct strbuf *why)
 		return path_check(r, c, why);
 	if (c->kind == COND_SYSV)
 		return sysv_check(r, c, why);
+	if (c->kind == COND_ZOMBIES) {
+		struct live live[64];
+		int n = box_processes(r, live, 64), z = 0;
+
+		for (int i = 0; i < n; i++)
+			if (live[i].pi.state == 'Z') {
+				sb_addf(why, "%s%s (pid %d in the box)", z ? ", " : "", live[i].label,
+					(int)live[i].pi.box_pid);
+				z++;
+			}
+		if (z <= c->number)
+			return 1;
+		sb_addf(why, " %s a zombie: %s parent has not waited for %s", z == 1 ? "is" : "are",
+			z == 1 ? "its" : "their", z == 1 ? "it" : "them");
+		return 0;
+	}
 	if (!p) {
 		sb_addf(why, "%s never started", st->proc);
 		return 0;
@@ -824,6 +840,7 @@ static int eval(struct run *r, const struct step *st, struct strbuf *why)
 	}
 	case COND_PATH:
 	case COND_SYSV:
+	case COND_ZOMBIES:
 		break;
 	}
 	return 0;
@@ -1047,6 +1064,7 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 			[COND_FDS] = "descriptors", [COND_NO_WRITER] = "no write end",
 			[COND_PATH] = "path", [COND_SYSV] = "SysV IPC",
 			[COND_PROCESSES] = "processes", [COND_ORPHANS] = "children reaped",
+			[COND_ZOMBIES] = "no zombies",
 		};
 		sb_addf(fb, " %s", what[st->cond.kind]);
 	}

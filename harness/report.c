@@ -120,6 +120,10 @@ static const char *fmt_num(double v, char buf[static 32])
 {
 	char *end;
 
+	if (!(v > -1e15 && v < 1e15)) {
+		snprintf(buf, 32, "%g", v);
+		return buf;
+	}
 	snprintf(buf, 32, "%.3f", v);
 	end = buf + strlen(buf);
 	while (end[-1] == '0')
@@ -193,13 +197,34 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 }
 
 /*
- * Write s so that it can neither drive a terminal nor break an XML
- * document or a Markdown page: C0 controls (but tab, newline and, with
- * keep_cr, carriage return) and DEL as \xHH, C1 controls and the bidi
- * overrides that make text read differently from what it is as \uHHHH,
- * what XML 1.0 has no place for and bytes that are not UTF-8 as U+FFFD.
+ * How put_clean() writes what it keeps. Every mode replaces what could
+ * drive a terminal, break an XML document or fool a reader: C0 controls
+ * (but tab, newline and, with keep_cr, carriage return) and DEL become
+ * \xHH; C1 controls and the bidi overrides that make text read otherwise
+ * than it is become \uHHHH; what XML 1.0 has no place for and bytes that
+ * are not UTF-8 become U+FFFD.
  */
-static void put_clean(FILE *f, struct str s, int keep_cr)
+struct clean_mode {
+	int keep_cr;
+	const char *nl;		/* what a newline becomes; NULL: itself */
+	const char *escape;	/* ASCII to backslash-escape (Markdown), or NULL */
+};
+
+#define MD_SPECIAL "\\`*_[]<>|~&$#!"
+
+static const struct clean_mode term_text = { 0, NULL, NULL };
+static const struct clean_mode term_line = { 0, " ", NULL };	/* a name, one line */
+static const struct clean_mode xml_chars = { 1, NULL, NULL };
+static const struct clean_mode md_cell = { 0, "<br>", MD_SPECIAL };
+static const struct clean_mode md_line = { 0, " ", MD_SPECIAL };
+
+/* a backslash that put_clean() writes itself, escaped where that matters */
+static void put_backslash(FILE *f, const struct clean_mode *mode)
+{
+	fputs(mode->escape ? "\\\\" : "\\", f);
+}
+
+static void put_clean(FILE *f, struct str s, const struct clean_mode *mode)
 {
 	const unsigned char *p = (const unsigned char *)s.s, *end = p + s.n;
 
@@ -210,15 +235,21 @@ static void put_clean(FILE *f, struct str s, int keep_cr)
 		if (!len) {
 			fputs(REPLACEMENT, f);
 			len = 1;
-		} else if (cp == '\n' || cp == '\t' || (cp == '\r' && keep_cr)) {
+		} else if (cp == '\n') {
+			fputs(mode->nl ? mode->nl : "\n", f);
+		} else if (cp == '\t' || (cp == '\r' && mode->keep_cr)) {
 			fputc((int)cp, f);
 		} else if (cp < 0x20 || cp == 0x7f) {
-			fprintf(f, "\\x%02x", (unsigned)cp);
+			put_backslash(f, mode);
+			fprintf(f, "x%02x", (unsigned)cp);
 		} else if ((cp >= 0x80 && cp < 0xa0) || (cp >= 0x202a && cp <= 0x202e) ||
 			   (cp >= 0x2066 && cp <= 0x2069)) {
-			fprintf(f, "\\u%04x", (unsigned)cp);
+			put_backslash(f, mode);
+			fprintf(f, "u%04x", (unsigned)cp);
 		} else if (cp == 0xfffe || cp == 0xffff) {
 			fputs(REPLACEMENT, f);
+		} else if (cp < 0x80 && mode->escape && strchr(mode->escape, (int)cp)) {
+			fprintf(f, "\\%c", (int)cp);
 		} else {
 			fwrite(p, 1, len, f);
 		}
@@ -227,7 +258,7 @@ static void put_clean(FILE *f, struct str s, int keep_cr)
 }
 
 /* put_clean() into a new NUL-terminated string; NULL (ENOMEM) on failure */
-static char *clean_dup(struct str s, int keep_cr)
+static char *clean_dup(struct str s, const struct clean_mode *mode)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -236,7 +267,7 @@ static char *clean_dup(struct str s, int keep_cr)
 
 	if (!m)
 		return NULL;
-	put_clean(m, s, keep_cr);
+	put_clean(m, s, mode);
 	bad = ferror(m);
 	if (fclose(m) == EOF || bad) {
 		free(buf);
@@ -246,19 +277,30 @@ static char *clean_dup(struct str s, int keep_cr)
 	return buf;
 }
 
-/* each line of s cleaned, after indent; nothing for an empty s */
-static void put_indented(FILE *f, struct str s, const char *indent)
+/* the lines of s cleaned, the first after first, the others after rest */
+static void put_lines(FILE *f, struct str s, const char *first, const char *rest)
 {
+	const char *prefix = first;
+
 	while (s.n) {
 		const char *nl = memchr(s.s, '\n', s.n);
 		struct str line = { s.s, nl ? (size_t)(nl - s.s) : s.n };
+		size_t plen = strlen(prefix);
 
-		fputs(indent, f);
-		put_clean(f, line, 0);
+		while (!line.n && plen && prefix[plen - 1] == ' ')
+			plen--;	/* an empty line gets no trailing blanks */
+		fwrite(prefix, 1, plen, f);
+		put_clean(f, line, &term_text);
 		fputc('\n', f);
 		s.s += line.n + !!nl;
 		s.n -= line.n + !!nl;
+		prefix = rest;
 	}
+}
+
+static void put_indented(FILE *f, struct str s, const char *indent)
+{
+	put_lines(f, s, indent, indent);
 }
 
 /* ---- isolation, in words: one table for every format ---- */
@@ -291,12 +333,16 @@ static int isolation_weak(const json_t *r)
 }
 
 /* "user namespace, seccomp, cgroup v1" */
-static void put_isolation(FILE *f, const json_t *r)
+static void put_isolation(FILE *f, const json_t *r, const struct clean_mode *mode)
 {
 	const json_t *iso = json_object_get(r, "isolation");
 	struct str cgroup = get_str(iso, "cgroup");
 	const char *sep = "";
 
+	if (!json_object_size(iso)) {
+		fputs("NOT REPORTED", f);
+		return;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(iso_items); i++) {
 		const struct iso_item *it = &iso_items[i];
 		const char *word = get_true(iso, it->key) ? it->on :
@@ -311,7 +357,7 @@ static void put_isolation(FILE *f, const json_t *r)
 		fprintf(f, "%sno cgroup (rlimits only)", sep);
 	} else if (cgroup.n) {
 		fprintf(f, "%scgroup ", sep);
-		put_clean(f, cgroup, 0);
+		put_clean(f, cgroup, mode);
 	}
 }
 
@@ -349,12 +395,10 @@ static void text_timeline(FILE *f, const json_t *t)
 		return;
 	fprintf(f, "    timeline:\n");
 	json_array_foreach(events, i, e) {
-		char ms[32];
+		char ms[32], first[64];
 
-		fprintf(f, "    %8s ms  ", fmt_num(get_num(e, "t_ms"), ms));
-		put_indented(f, get_str(e, "text"), "") ;
-		if (!get_str(e, "text").n)
-			fputc('\n', f);
+		snprintf(first, sizeof(first), "    %8s ms  ", fmt_num(get_num(e, "t_ms"), ms));
+		put_lines(f, get_str(e, "text"), first, "                   ");
 	}
 }
 
@@ -366,7 +410,7 @@ static void text_test(FILE *f, const json_t *t, int width, const struct report_o
 
 	fprintf(f, "%s%s%s  %*s  ", ok ? st->pass : st->fail, ok ? "PASS" : "FAIL", st->off, width,
 		fmt_points(t, points));
-	put_clean(f, get_str(t, "name"), 0);
+	put_clean(f, get_str(t, "name"), &term_line);
 	fprintf(f, "%s%s\n", test_hidden(t) ? "  (hidden)" : "",
 		get_true(t, "harness_error") ? "  (grader error)" : "");
 	if (ok)
@@ -413,9 +457,9 @@ static void text_violations(FILE *f, const json_t *r, const struct style *st)
 		struct str program = get_str(v, "program"), detail = get_str(v, "detail");
 
 		fprintf(f, "%sforbidden system call%s: ", st->fail, st->off);
-		put_clean(f, program.n ? program : mkstr("a program"), 0);
+		put_clean(f, program.n ? program : mkstr("a program"), &term_line);
 		fputs(" called ", f);
-		put_clean(f, detail.n ? detail : get_str(v, "syscall"), 0);
+		put_clean(f, detail.n ? detail : get_str(v, "syscall"), &term_line);
 		fputs(", which this lab does not allow\n", f);
 	}
 }
@@ -427,16 +471,16 @@ static void text_isolation(FILE *f, const json_t *r, const struct style *st)
 
 	if (isolation_weak(r)) {
 		fprintf(f, "%sisolation: WARNING: ", st->loud);
-		put_isolation(f, r);
-		fprintf(f, "; THE SUBMISSION WAS NOT FULLY ISOLATED, DO NOT TRUST THIS RESULT%s\n", st->off);
+		put_isolation(f, r, &term_line);
+		fprintf(f, "; DO NOT TRUST THIS RESULT%s\n", st->off);
 	} else {
 		fputs("isolation: ", f);
-		put_isolation(f, r);
+		put_isolation(f, r, &term_line);
 		fputc('\n', f);
 	}
 	json_array_foreach(json_object_get(json_object_get(r, "isolation"), "notes"), i, note) {
 		fputs("    note: ", f);
-		put_clean(f, str_of(note), 0);
+		put_clean(f, str_of(note), &term_line);
 		fputc('\n', f);
 	}
 }
@@ -450,9 +494,9 @@ static int render_text(const json_t *r, const struct report_options *opt, FILE *
 	size_t i;
 
 	fputs(st->bold, f);
-	put_clean(f, get_str(r, "assignment"), 0);
+	put_clean(f, get_str(r, "assignment"), &term_line);
 	fputs(": ", f);
-	put_clean(f, get_str(r, "submission"), 0);
+	put_clean(f, get_str(r, "submission"), &term_line);
 	fprintf(f, "%s\n\n", st->off);
 	text_build(f, r, st);
 	json_array_foreach(json_object_get(r, "tests"), i, t)
@@ -461,8 +505,12 @@ static int render_text(const json_t *r, const struct report_options *opt, FILE *
 	if (hidden)
 		fprintf(f, "(%d hidden test%s not shown; the score includes %s)\n", hidden,
 			hidden == 1 ? "" : "s", hidden == 1 ? "it" : "them");
-	text_violations(f, r, st);
-	fputc('\n', f);
+	if (json_array_size(json_object_get(r, "tests")))
+		fputc('\n', f);
+	if (json_array_size(json_object_get(r, "violations"))) {
+		text_violations(f, r, st);
+		fputc('\n', f);
+	}
 	text_isolation(f, r, st);
 	fprintf(f, "%sscore: %s/%s%s\n", st->bold, fmt_num(total(r, "score"), a),
 		fmt_num(total(r, "max_score"), b), st->off);
@@ -564,8 +612,10 @@ static json_t *gs_summary(const json_t *r)
 	if (!m)
 		return NULL;
 	fprintf(m, "score: %s/%s\n", fmt_num(total(r, "score"), a), fmt_num(total(r, "max_score"), b));
-	fprintf(m, "build: %s\n", build_failed(r) ? "failed" : build_warned(r) ? "ok, with warnings" : "ok");
-	text_build(m, r, &plain_style);
+	if (build_failed(r) || build_warned(r))
+		text_build(m, r, &plain_style);
+	else
+		fputs("build: ok\n", m);
 	text_violations(m, r, &plain_style);
 	text_isolation(m, r, &plain_style);
 	bad = ferror(m);
@@ -586,12 +636,11 @@ static int render_gradescope(const json_t *r, const struct report_options *opt, 
 	json_array_foreach(json_object_get(r, "tests"), i, t)
 		if (json_array_append_new(tests, gs_test(t, opt)) < 0)
 			goto out;
-	if (set(root, "score", json_real(total(r, "score"))) < 0 ||
+	if (set(root, "score", json_is_number(json_object_get(r, "score")) ? num_copy(r, "score") :
+				json_real(total(r, "score"))) < 0 ||
 	    set(root, "output", gs_summary(r)) < 0 ||
 	    set(root, "stdout_visibility", json_string("hidden")) < 0 ||
 	    json_object_set(root, "tests", tests) < 0)
-		goto out;
-	if (json_is_number(json_object_get(r, "score")) && set(root, "score", num_copy(r, "score")) < 0)
 		goto out;
 	if (json_dumpf(root, f, JSON_INDENT(2)) < 0 || fputc('\n', f) == EOF)
 		goto out;
@@ -608,7 +657,7 @@ out:
 
 static int xml_attr(xmlTextWriterPtr w, const char *name, struct str value)
 {
-	char *clean = clean_dup(value, 1);
+	char *clean = clean_dup(value, &xml_chars);
 	int ret = clean ? xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST clean) : -1;
 
 	free(clean);
@@ -617,7 +666,7 @@ static int xml_attr(xmlTextWriterPtr w, const char *name, struct str value)
 
 static int xml_text(xmlTextWriterPtr w, struct str value)
 {
-	char *clean = clean_dup(value, 1);
+	char *clean = clean_dup(value, &xml_chars);
 	int ret = clean ? xmlTextWriterWriteString(w, BAD_CAST clean) : -1;
 
 	free(clean);
@@ -655,37 +704,49 @@ static int xml_property_at(xmlTextWriterPtr w, const char *prefix, struct str ke
 	return ret;
 }
 
-/* isolation.userns = true, isolation.notes.0 = ...: every scalar, flattened */
-static int junit_flatten(xmlTextWriterPtr w, const char *prefix, const json_t *v)
+/* one property for a scalar; NULL for anything else */
+static int junit_scalar(xmlTextWriterPtr w, const char *name, const json_t *v)
 {
-	char buf[32], *sub;
+	char buf[32];
+
+	if (json_is_string(v))
+		return xml_property(w, mkstr(name), str_of(v));
+	if (json_is_number(v))
+		return xml_property(w, mkstr(name), mkstr(fmt_num(json_number_value(v), buf)));
+	if (json_is_boolean(v))
+		return xml_property(w, mkstr(name), mkstr(json_is_true(v) ? "true" : "false"));
+	return 0;
+}
+
+/* isolation.userns = true, isolation.notes.0 = ...: every scalar, flattened */
+static int junit_flatten(xmlTextWriterPtr w, const char *prefix, json_t *v)
+{
 	const char *key;
-	const json_t *item;
+	json_t *item;
 	size_t i;
 	int ret = 0;
 
-	if (json_is_object(v) || json_is_array(v)) {
-		json_object_foreach((json_t *)v, key, item) {
-			if (ret == 0 && asprintf(&sub, "%s.%s", prefix, key) >= 0) {
-				ret = junit_flatten(w, sub, item);
-				free(sub);
-			}
-		}
-		json_array_foreach(v, i, item) {
-			if (ret == 0 && asprintf(&sub, "%s.%zu", prefix, i) >= 0) {
-				ret = junit_flatten(w, sub, item);
-				free(sub);
-			}
-		}
-		return ret;
+	json_object_foreach(v, key, item) {
+		char *name;
+
+		if (asprintf(&name, "%s.%s", prefix, key) < 0)
+			return -1;
+		ret = junit_flatten(w, name, item);
+		free(name);
+		if (ret < 0)
+			return -1;
 	}
-	if (json_is_string(v))
-		return xml_property(w, mkstr(prefix), str_of(v));
-	if (json_is_number(v))
-		return xml_property(w, mkstr(prefix), mkstr(fmt_num(json_number_value(v), buf)));
-	if (json_is_boolean(v))
-		return xml_property(w, mkstr(prefix), mkstr(json_is_true(v) ? "true" : "false"));
-	return 0;
+	json_array_foreach(v, i, item) {
+		char *name;
+
+		if (asprintf(&name, "%s.%zu", prefix, i) < 0)
+			return -1;
+		ret = junit_flatten(w, name, item);
+		free(name);
+		if (ret < 0)
+			return -1;
+	}
+	return junit_scalar(w, prefix, v);
 }
 
 /* this dialect allows properties on the suite only: the points go there too */
@@ -850,51 +911,26 @@ out:
 
 /* ---- MARKDOWN ---- */
 
-/*
- * Inline text that renders as itself: everything CommonMark or GitHub
- * would read as markup is backslash-escaped; newline becomes nl.
- */
-static void md_inline(FILE *f, struct str s, const char *nl)
-{
-	char *clean = clean_dup(s, 0);
-
-	if (!clean) {
-		fputs(REPLACEMENT, f);	/* ENOMEM: the stream has failed too */
-		return;
-	}
-	for (const char *p = clean; *p; p++) {
-		if (*p == '\n')
-			fputs(nl, f);
-		else if (strchr("\\`*_[]<>|~&$#!", *p))
-			fprintf(f, "\\%c", *p);
-		else
-			fputc(*p, f);
-	}
-	free(clean);
-}
-
 /* a fenced block that no run of backticks inside can close */
 static void md_fence(FILE *f, struct str s)
 {
-	char *clean = clean_dup(s, 0);
-	size_t longest = 0, run = 0, len;
+	size_t longest = 2, run = 0;
 
-	if (!clean)
-		return;
-	for (const char *p = clean; *p; p++) {
-		run = *p == '`' ? run + 1 : 0;
+	/* put_clean() neither makes nor removes a backtick: count them here */
+	for (size_t i = 0; i < s.n; i++) {
+		run = s.s[i] == '`' ? run + 1 : 0;
 		if (run > longest)
 			longest = run;
 	}
-	len = strlen(clean);
-	longest = longest < 3 ? 3 : longest + 1;
-	for (size_t i = 0; i < longest; i++)
+	for (size_t i = 0; i <= longest; i++)
 		fputc('`', f);
-	fprintf(f, "\n%s%s", clean, len && clean[len - 1] != '\n' ? "\n" : "");
-	for (size_t i = 0; i < longest; i++)
+	fputc('\n', f);
+	put_clean(f, s, &term_text);
+	if (s.n && s.s[s.n - 1] != '\n')
+		fputc('\n', f);
+	for (size_t i = 0; i <= longest; i++)
 		fputc('`', f);
 	fputs("\n\n", f);
-	free(clean);
 }
 
 static void md_heading(FILE *f, const json_t *r)
@@ -902,13 +938,13 @@ static void md_heading(FILE *f, const json_t *r)
 	char a[32], b[32];
 
 	fprintf(f, "## %s ", all_passed(r) ? "✅" : "❌");
-	md_inline(f, get_str(r, "assignment"), " ");
+	put_clean(f, get_str(r, "assignment"), &md_line);
 	fputs(": ", f);
-	md_inline(f, get_str(r, "submission"), " ");
+	put_clean(f, get_str(r, "submission"), &md_line);
 	fprintf(f, " — %s/%s\n\n", fmt_num(total(r, "score"), a), fmt_num(total(r, "max_score"), b));
 	if (isolation_weak(r)) {
-		fputs("> [!WARNING]\n> **The submission was not fully isolated; do not trust this result.** ", f);
-		put_isolation(f, r);	/* only fixed words and a cgroup name, cleaned */
+		fputs("> [!WARNING]\n> **Do not trust this result: isolation was weaker than required.** ", f);
+		put_isolation(f, r, &md_line);
 		fputs("\n\n", f);
 	}
 }
@@ -939,22 +975,23 @@ static const char *md_status(const json_t *t)
 static int md_table(FILE *f, const json_t *r, const struct report_options *opt)
 {
 	const json_t *t;
-	int hidden = 0, failed = 0;
+	int hidden = 0, failed = 0, rows = 0;
 	size_t i;
 
-	fputs("| test | points | status |\n| --- | ---: | --- |\n", f);
 	json_array_foreach(json_object_get(r, "tests"), i, t) {
 		char points[64];
 
 		if (!shown(t, opt, &hidden))
 			continue;
+		if (!rows++)
+			fputs("| test | points | status |\n| --- | ---: | --- |\n", f);
 		fputs("| ", f);
-		md_inline(f, get_str(t, "name"), "<br>");
+		put_clean(f, get_str(t, "name"), &md_cell);
 		fprintf(f, "%s | %s | %s |\n", test_hidden(t) ? " (hidden)" : "", fmt_points(t, points),
 			md_status(t));
 		failed += !test_passed(t);
 	}
-	fputc('\n', f);
+	fputs(rows ? "\n" : "No tests to show.\n\n", f);
 	if (hidden)
 		fprintf(f, "_%d hidden test%s not shown; the score includes %s._\n\n", hidden,
 			hidden == 1 ? "" : "s", hidden == 1 ? "it" : "them");
@@ -974,7 +1011,7 @@ static void md_failures(FILE *f, const json_t *r, const struct report_options *o
 		if (test_passed(t) || !shown(t, opt, &hidden))
 			continue;
 		fputs("#### ", f);
-		md_inline(f, get_str(t, "name"), " ");
+		put_clean(f, get_str(t, "name"), &md_line);
 		fputs("\n\n", f);
 		if (get_true(t, "harness_error"))
 			fprintf(f, "%s.\n\n", GRADER_ERROR);
@@ -995,9 +1032,9 @@ static void md_violations(FILE *f, const json_t *r)
 		struct str program = get_str(v, "program"), detail = get_str(v, "detail");
 
 		fputs("- **", f);
-		md_inline(f, program.n ? program : mkstr("a program"), " ");
+		put_clean(f, program.n ? program : mkstr("a program"), &md_line);
 		fputs("** called ", f);
-		md_inline(f, detail.n ? detail : get_str(v, "syscall"), " ");
+		put_clean(f, detail.n ? detail : get_str(v, "syscall"), &md_line);
 		fputs(", which this lab does not allow\n", f);
 	}
 	fputc('\n', f);
@@ -1009,11 +1046,11 @@ static void md_isolation(FILE *f, const json_t *r)
 	size_t i;
 
 	fprintf(f, "### Isolation\n\n%s", isolation_weak(r) ? "**WARNING:** " : "");
-	put_isolation(f, r);
+	put_isolation(f, r, &md_line);
 	fputs("\n\n", f);
 	json_array_foreach(json_object_get(json_object_get(r, "isolation"), "notes"), i, note) {
 		fputs("- ", f);
-		md_inline(f, str_of(note), " ");
+		put_clean(f, str_of(note), &md_line);
 		fputc('\n', f);
 	}
 }
@@ -1031,9 +1068,7 @@ static int render_markdown(const json_t *r, const struct report_options *opt, FI
 
 /* ---- writing ---- */
 
-typedef int renderer(const json_t *r, const struct report_options *opt, FILE *f);
-
-static renderer *const renderers[] = {
+static int (*const renderers[])(const json_t *r, const struct report_options *opt, FILE *f) = {
 	[REPORT_TEXT] = render_text,
 	[REPORT_JSON] = render_json,
 	[REPORT_GRADESCOPE] = render_gradescope,
@@ -1154,10 +1189,13 @@ static char *temp_name(const char *path)
 static int write_replacing(const char *path, const char *buf, size_t len, mode_t mode)
 {
 	char *tmp = temp_name(path);
-	int fd = tmp ? mkostemp(tmp, O_CLOEXEC) : -1;
-	int ret = -1, saved;
+	int fd, created, ret = -1, saved;
 
-	if (fd < 0)
+	if (!tmp)
+		return -1;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	created = fd >= 0;
+	if (!created)
 		goto out;
 	if (write_all(fd, buf, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		goto out;
@@ -1169,7 +1207,7 @@ out:
 	saved = errno;
 	if (fd >= 0)
 		close(fd);
-	if (ret < 0 && tmp && fd != -2)
+	if (ret < 0 && created)
 		unlink(tmp);
 	free(tmp);
 	errno = saved;
@@ -1182,7 +1220,7 @@ int report_write_file(const json_t *result, enum report_format fmt,
 	struct stat st;
 	char *buf;
 	size_t len;
-	int ret;
+	int ret, saved;
 
 	if (!path) {
 		errno = EINVAL;
@@ -1192,17 +1230,14 @@ int report_write_file(const json_t *result, enum report_format fmt,
 		return report_write(result, fmt, opt, stdout);
 	if (render(result, fmt, opt, &buf, &len) < 0)
 		return -1;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		ret = write_in_place(path, buf, len);
-	else if (stat(path, &st) == 0)
+	if (stat(path, &st) < 0)
+		ret = write_replacing(path, buf, len, 0666 & ~current_umask());
+	else if (S_ISREG(st.st_mode))
 		ret = write_replacing(path, buf, len, st.st_mode & 0777);
 	else
-		ret = write_replacing(path, buf, len, 0666 & ~current_umask());
-	{
-		int saved = errno;
-
-		free(buf);
-		errno = saved;
-	}
+		ret = write_in_place(path, buf, len);
+	saved = errno;
+	free(buf);
+	errno = saved;
 	return ret;
 }

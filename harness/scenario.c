@@ -515,8 +515,8 @@ static int parse_cond(struct parser *p, int i, int end, struct step *st)
 		if (parse_sysv(p, i, end, c) < 0)
 			return -1;
 		i = end;
-	} else if (!strcmp(w, "processes") || !strcmp(w, "orphans")) {
-		c->kind = w[0] == 'p' ? COND_PROCESSES : COND_ORPHANS;
+	} else if (!strcmp(w, "processes") || !strcmp(w, "orphans") || !strcmp(w, "zombies")) {
+		c->kind = w[0] == 'p' ? COND_PROCESSES : w[0] == 'o' ? COND_ORPHANS : COND_ZOMBIES;
 		if (i >= end || parse_long(p, p->tok[i++].text, 0, 100000, &v, 10) < 0)
 			return bad(p, "expected a number after '%s'", w);
 		c->number = (int)v;
@@ -531,7 +531,7 @@ static int parse_cond(struct parser *p, int i, int end, struct step *st)
 /* conditions about the whole box take no process */
 static int box_wide(const char *w)
 {
-	return !strcmp(w, "path") || !strcmp(w, "sysv");
+	return !strcmp(w, "path") || !strcmp(w, "sysv") || !strcmp(w, "zombies");
 }
 
 static int parse_proc_ref(struct parser *p, const char *w, struct step *st)

@@ -47,6 +47,7 @@ enum cond_kind {
 	COND_SYSV,	/* sysv none | sysv msg|shm|sem KEY [absent] [mode 0NNN] [count N] [nattch N] [value N] */
 	COND_PROCESSES,	/* processes N: created in the box by ID's program */
 	COND_ORPHANS,	/* orphans 0: processes left when ID exited */
+	COND_ZOMBIES,	/* zombies N: at most N zombies in the box (box-wide) */
 };
 
 enum match_op { MATCH_EQ, MATCH_CONTAINS, MATCH_REGEX, MATCH_LINES, MATCH_SAME_AS };
