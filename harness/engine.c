@@ -939,6 +939,8 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 		return -2;
 	}
 	snprintf(box_proc(r->box, idx)->name, sizeof(box_proc(r->box, idx)->name), "%s", prog);
+	/* before anything is read: the program cannot have written yet */
+	box_proc(r->box, idx)->hold_output = st->hold_stdout;
 	s->idx = idx;
 	s->in_fd = in[1];
 	if (s->in_fd >= 0)

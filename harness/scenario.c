@@ -565,7 +565,17 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 		} else if ((v = opt_value(&p->tok[i], "hint"))) {
 			st->hint = xstrndup(v, strlen(v));
 		} else if (!strcmp(verb, "start") && opt_value(&p->tok[i], "stdin")) {
-			end = i + 1;	/* parse_start() takes it */
+			if (i != end) {
+				struct token tmp = p->tok[end];
+
+				p->tok[end] = p->tok[i];	/* parse_start() takes it last */
+				p->tok[i] = tmp;
+			}
+			end++;
+		} else if (!strcmp(verb, "start") && (v = opt_value(&p->tok[i], "stdout"))) {
+			if (strcmp(v, "hold"))
+				return bad(p, "stdout=%s: the only choice is stdout=hold", v);
+			st->hold_stdout = 1;
 		} else {
 			return bad(p, "unknown option '%.*s'", p->tok[i].eq, p->tok[i].text);
 		}

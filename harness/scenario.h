@@ -88,6 +88,7 @@ struct step {
 	int64_t in_size;	/* IN_RANDOM */
 	unsigned in_seed;
 	int in_letters;		/* IN_RANDOM of lower-case letters and newlines */
+	int hold_stdout;	/* stdout=hold: not read until `release` */
 	/* write, signal */
 	char *text;
 	size_t text_len;
