@@ -398,7 +398,10 @@ static void text_timeline(FILE *f, const json_t *t)
 		char ms[32], first[64];
 
 		snprintf(first, sizeof(first), "    %8s ms  ", fmt_num(get_num(e, "t_ms"), ms));
-		put_lines(f, get_str(e, "text"), first, "                   ");
+		if (get_str(e, "text").n)
+			put_lines(f, get_str(e, "text"), first, "                   ");
+		else
+			fprintf(f, "%.*s\n", (int)strlen(first) - 2, first);
 	}
 }
 
@@ -691,7 +694,7 @@ static int xml_property(xmlTextWriterPtr w, struct str name, struct str value)
 	       xmlTextWriterEndElement(w) < 0 ? -1 : 0;
 }
 
-/* a property whose name is prefix joined to key, NULL-free */
+/* a property named prefix followed by key */
 static int xml_property_at(xmlTextWriterPtr w, const char *prefix, struct str key, struct str value)
 {
 	char *name;
@@ -704,7 +707,7 @@ static int xml_property_at(xmlTextWriterPtr w, const char *prefix, struct str ke
 	return ret;
 }
 
-/* one property for a scalar; NULL for anything else */
+/* one property for a scalar, nothing for anything else */
 static int junit_scalar(xmlTextWriterPtr w, const char *name, const json_t *v)
 {
 	char buf[32];

@@ -1,0 +1,533 @@
+#!/usr/bin/env bash
+# The report renderers (harness/report.c), through the driver
+# tests/report/render.c, on the native results in tests/report/*.json:
+# every format well-formed and valid against ../shared/schemas, the numbers
+# right, hidden tests hidden, hostile text (markup, control characters,
+# backtick runs, non-ASCII) harmless, and writing atomic with errors
+# reported. Writes only into a mktemp -d directory; runs as any user.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+fix=$here/tests/report
+schemas=$here/../shared/schemas
+py=/usr/bin/python3
+n=0 passed=0 failed=0 skipped=0
+
+ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -40 | sed 's/^/#   /'
+}
+skip() { n=$((n + 1)) skipped=$((skipped + 1)); echo "ok $n - $1 # SKIP $2"; }
+# check DESCRIPTION COMMAND...: ok when COMMAND succeeds; its output explains a failure
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+finish() {
+	echo "1..$n"
+	echo "$((passed - skipped)) passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+	exit
+}
+skip_all() {
+	echo "1..0 # SKIP $1"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+
+[ -f "$here/harness/report.c" ] || skip_all "no harness/report.c in $here (a copy of tests/ alone)"
+command -v cc >/dev/null || skip_all "no C compiler (cc)"
+pkg-config --exists jansson libxml-2.0 2>/dev/null ||
+	skip_all "pkg-config finds no jansson or libxml-2.0 (libjansson-dev, libxml2-dev)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/report-t.XXXXXX") || { echo "not ok 1 - mktemp -d"; exit 1; }
+trap 'rm -rf "$work"' EXIT
+fixtures=$(cd "$fix" && ls *.json)
+formats="text json gradescope junit markdown"
+have_py=0
+[ -x "$py" ] && have_py=1
+have_jsonschema=0
+[ $have_py = 1 ] && "$py" -c 'import jsonschema' 2>/dev/null && have_jsonschema=1
+have_xmllint=0
+command -v xmllint >/dev/null && have_xmllint=1
+have_jq=0
+command -v jq >/dev/null && have_jq=1
+no_schemas="no $schemas (the shared schemas live beside the repository)"
+
+# what put_clean() in report.c does, for the checks below to compare with
+PYLIB='
+import json, os, re, sys
+OUT = os.environ["REPORT_OUT"]
+def clean(s, keep_cr=False, nl=None):
+    out = []
+    for ch in s:
+        c = ord(ch)
+        if ch == "\n": out.append("\n" if nl is None else nl)
+        elif ch == "\t" or (ch == "\r" and keep_cr): out.append(ch)
+        elif c < 0x20 or c == 0x7f: out.append("\\x%02x" % c)
+        elif 0x80 <= c < 0xa0 or 0x202a <= c <= 0x202e or 0x2066 <= c <= 0x2069: out.append("\\u%04x" % c)
+        elif c in (0xfffe, 0xffff): out.append("\ufffd")
+        else: out.append(ch)
+    return "".join(out)
+def load(path):
+    with open(path, encoding="utf-8") as f: return json.load(f)
+def failed(t): return t.get("status") != "passed"
+def hidden(t): return t.get("visibility") == "hidden"
+def fmt(v):
+    s = "%.3f" % v
+    s = s.rstrip("0").rstrip(".")
+    return "0" if s == "-0" else s
+errors = []
+def expect(cond, what):
+    if not cond: errors.append(what)
+def done():
+    for e in errors[:20]: print(e)
+    sys.exit(1 if errors else 0)
+'
+pycheck() {	# pycheck DESCRIPTION PYTHON-CODE ARG...: the code ends with done()
+	local desc=$1 code=$2
+	shift 2
+	if [ $have_py = 0 ]; then
+		skip "$desc" "no $py"
+		return
+	fi
+	check "$desc" "$py" -c "$PYLIB$code" "$@"
+}
+
+# ---- the driver, and report.c under the project's warnings ----
+build_log=$(cd "$here" && cc -std=gnu11 -Wall -Wextra -I harness tests/report/render.c \
+	harness/report.c $(pkg-config --cflags --libs jansson libxml-2.0) -o "$work/render" 2>&1)
+if [ $? != 0 ]; then
+	not_ok "the driver and report.c compile" "$build_log"
+	finish
+fi
+if [ -n "$build_log" ]; then not_ok "the driver and report.c compile without warnings" "$build_log"
+else ok "the driver and report.c compile without warnings"; fi
+check "report.c is warning-free under -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wformat=2" \
+	cc -std=gnu11 -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wformat=2 \
+	-Wno-format-nonliteral -O2 -D_FORTIFY_SOURCE=2 -Werror -c "$here/harness/report.c" \
+	-o "$work/report.o" $(pkg-config --cflags jansson libxml-2.0)
+
+render() { timeout 10 "$work/render" "$@"; }
+
+# ---- every fixture in every format, once; the checks read these files ----
+# out/NAME.FORMAT (no options: a NULL options pointer), .hidden (--hidden),
+# and for text .verbose (--verbose) and .color (--color --verbose --hidden)
+mkdir -p "$work/out"
+for fmt in $formats; do
+	errs=
+	for f in $fixtures; do
+		b=$work/out/${f%.json}.$fmt
+		render "$fmt" "$fix/$f" >"$b" 2>"$b.err" || errs="$errs$f: exit $? $(cat "$b.err")"$'\n'
+		render "$fmt" --hidden "$fix/$f" >"$b.hidden" 2>"$b.err" ||
+			errs="$errs$f --hidden: exit $? $(cat "$b.err")"$'\n'
+		if [ "$fmt" = text ]; then
+			render text --verbose "$fix/$f" >"$b.verbose" 2>"$b.err" ||
+				errs="$errs$f --verbose: exit $?"$'\n'
+			render text --color --verbose --hidden "$fix/$f" >"$b.color" 2>"$b.err" ||
+				errs="$errs$f --color: exit $?"$'\n'
+		fi
+	done
+	if [ -z "$errs" ]; then ok "$fmt: every fixture renders (exit 0, no descriptor left open)"
+	else not_ok "$fmt: every fixture renders (exit 0, no descriptor left open)" "$errs"; fi
+done
+O=$work/out
+export REPORT_OUT=$O
+
+# ---- JSON ----
+if [ $have_jq = 1 ]; then
+	errs=
+	for f in $fixtures; do
+		cmp -s <(jq -S . "$fix/$f") <(jq -S . "$O/${f%.json}.json") || errs="$errs $f"
+		cmp -s "$O/${f%.json}.json" "$O/${f%.json}.json.hidden" || errs="$errs $f(--hidden)"
+	done
+	if [ -z "$errs" ]; then ok "json: round-trips equal to the native result (jq -S), --hidden or not"
+	else not_ok "json: round-trips equal to the native result (jq -S), --hidden or not" "differ:$errs"; fi
+else
+	skip "json: round-trips equal to the native result" "no jq"
+fi
+pycheck "json: indented by 2, one final newline" '
+for path in sys.argv[1:]:
+    text = open(path, encoding="utf-8").read()
+    expect(text.endswith("}\n") and not text.endswith("\n\n"), path + ": not one final newline")
+    expect(text.split("\n")[1].startswith("  \"") and not text.split("\n")[1].startswith("   "), path + ": not indented by 2")
+done()' "$O"/*.json
+
+# ---- Gradescope ----
+if [ $have_jsonschema = 0 ]; then
+	skip "gradescope: valid against gradescope-results.schema.json (draft 2020-12)" "no python3-jsonschema for $py"
+elif [ ! -f "$schemas/gradescope-results.schema.json" ]; then
+	skip "gradescope: valid against gradescope-results.schema.json (draft 2020-12)" "$no_schemas"
+else
+	pycheck "gradescope: valid against gradescope-results.schema.json (draft 2020-12)" '
+import jsonschema
+schema = load(sys.argv[1])
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+for path in sys.argv[2:]:
+    for e in v.iter_errors(load(path)):
+        expect(False, "%s: %s at %s" % (path, e.message, list(e.absolute_path)))
+done()' "$schemas/gradescope-results.schema.json" "$O"/*.gradescope "$O"/*.gradescope.hidden
+fi
+pycheck "gradescope: scores equal the native ones and the tests sum to the score" '
+for name in sys.argv[2:]:
+    native = load(sys.argv[1] + "/" + name + ".json")
+    gs = load(OUT + "/" + name + ".gradescope")
+    nt = native.get("tests", [])
+    expect(len(gs["tests"]) == len(nt), name + ": not one Gradescope test per test")
+    expect(abs(sum(t["score"] for t in gs["tests"]) - gs["score"]) < 1e-9, name + ": tests do not sum to score")
+    expect(gs["score"] == native.get("score", sum(t.get("score", 0) for t in nt)), name + ": score differs")
+    for a, b in zip(gs["tests"], nt):
+        expect((a["score"], a["max_score"], a["name"]) == (b["score"], b["max_score"], b["name"]),
+               name + ": " + b["name"] + ": score, max_score or name differs")
+        expect(a["status"] == ("failed" if failed(b) else "passed"), name + ": status differs")
+        expect(a.get("tags") == b.get("tags"), name + ": tags differ")
+    expect(gs["stdout_visibility"] == "hidden", name + ": stdout_visibility is not hidden")
+done()' "$fix" ${fixtures//.json/}
+pycheck "gradescope: hidden tests say \"hidden test\" and wait for publishing; --hidden shows feedback" '
+d = sys.argv[1]
+native = load(d + "/hidden.json")
+for suffix, show in (("", False), (".hidden", True)):
+    gs = load(OUT + "/hidden.gradescope" + suffix)
+    for a, b in zip(gs["tests"], native["tests"]):
+        if hidden(b):
+            expect(a["visibility"] == "after_published", b["name"] + ": visibility " + a["visibility"])
+            expect(a["output"] == (b["feedback"] if show else "hidden test"), b["name"] + suffix + ": output " + repr(a["output"]))
+        else:
+            expect(a["visibility"] == "visible" and a["output"] == b["feedback"], b["name"] + ": not visible with its feedback")
+    expect(("SECRET" in json.dumps(gs["output"])) is False, "the summary names a hidden test")
+plain = open(OUT + "/hidden.gradescope").read()
+expect("SECRET-FEEDBACK" not in plain, "hidden feedback leaks without --hidden")
+done()' "$fix"
+pycheck "gradescope: hostile feedback kept exactly; the summary has build, violations, isolation" '
+d = sys.argv[1]
+native = load(d + "/hostile.json")
+gs = load(OUT + "/hostile.gradescope")
+expect(gs["tests"][0]["output"] == native["tests"][0]["feedback"], "feedback changed")
+expect(gs["tests"][0]["name"] == native["tests"][0]["name"], "name changed")
+s = gs["output"]
+expect("build: ok" in s, "no build status in " + repr(s))
+expect("forbidden system call" in s and "fifo<recv>" in s, "no violation in " + repr(s))
+expect("isolation: user namespace, seccomp, cgroup v2" in s, "no isolation in " + repr(s))
+b = load(OUT + "/build-failed.gradescope")["output"]
+expect("build failed" in b and "error: expected" in b, "no compiler output in " + repr(b))
+done()' "$fix"
+
+# ---- JUnit ----
+if [ $have_xmllint = 1 ]; then
+	errs=
+	for x in "$O"/*.junit "$O"/*.junit.hidden; do
+		e=$(xmllint --noout "$x" 2>&1) || errs="$errs$e"$'\n'
+	done
+	if [ -z "$errs" ]; then ok "junit: every report is well-formed XML (xmllint)"
+	else not_ok "junit: every report is well-formed XML (xmllint)" "$errs"; fi
+	if [ -f "$schemas/junit-10.xsd" ]; then
+		errs=
+		for x in "$O"/*.junit "$O"/*.junit.hidden; do
+			e=$(xmllint --noout --schema "$schemas/junit-10.xsd" "$x" 2>&1) || errs="$errs$e"$'\n'
+		done
+		if [ -z "$errs" ]; then ok "junit: every report is valid against junit-10.xsd"
+		else not_ok "junit: every report is valid against junit-10.xsd" "$errs"; fi
+	else
+		skip "junit: every report is valid against junit-10.xsd" "$no_schemas"
+	fi
+else
+	skip "junit: every report is well-formed XML" "no xmllint (libxml2-utils)"
+	skip "junit: every report is valid against junit-10.xsd" "no xmllint (libxml2-utils)"
+fi
+if LC_ALL=C grep -lP '[\x00-\x08\x0b\x0c\x0e-\x1f]' "$O"/*.junit "$O"/*.junit.hidden >"$work/ctl"; then
+	not_ok "junit: no control character XML 1.0 forbids, though the feedback has \\x01 and ESC" "$(cat "$work/ctl")"
+else
+	ok "junit: no control character XML 1.0 forbids, though the feedback has \\x01 and ESC"
+fi
+pycheck "junit: tests, failures, errors, points and messages match the native results" '
+import xml.etree.ElementTree as ET
+def first_line(s):
+    s = s.lstrip("\n")
+    return s.split("\n")[0]
+for name in sys.argv[2:]:
+    native = load(sys.argv[1] + "/" + name + ".json")
+    for suffix in ("", ".hidden"):
+        where = name + suffix
+        suite = ET.parse(OUT + "/" + name + ".junit" + suffix).getroot()
+        nt = native.get("tests", [])
+        build_failed = native.get("build", {}).get("status", "ok") != "ok"
+        synthetic = 1 if build_failed and not nt else 0
+        fails = [t for t in nt if failed(t) and not t.get("harness_error")]
+        errs = [t for t in nt if failed(t) and t.get("harness_error")]
+        expect(suite.tag == "testsuite" and suite.get("name") == "ipcgrade." + native.get("assignment", ""), where + ": suite name")
+        expect(suite.get("tests") == str(len(nt) + synthetic), where + ": tests=" + str(suite.get("tests")))
+        expect(suite.get("failures") == str(len(fails) + synthetic), where + ": failures=" + str(suite.get("failures")))
+        expect(suite.get("errors") == str(len(errs)), where + ": errors=" + str(suite.get("errors")))
+        expect(len(suite.findall("testcase/failure")) == len(fails) + synthetic, where + ": <failure> count")
+        expect(len(suite.findall("testcase/error")) == len(errs), where + ": <error> count")
+        props = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+        expect(props.get("score") == fmt(native.get("score", sum(t.get("score", 0) for t in nt))), where + ": score property")
+        expect(props.get("max_score") == fmt(native.get("max_score", sum(t.get("max_score", 0) for t in nt))), where + ": max_score property")
+        for k, v in native.get("isolation", {}).items():
+            if isinstance(v, bool):
+                expect(props.get("isolation." + k) == ("true" if v else "false"), where + ": isolation." + k)
+        cases = suite.findall("testcase")
+        for t, case in zip(nt, cases):
+            tname = clean(t["name"], keep_cr=True)
+            expect(case.get("name") == tname and case.get("classname") == native["assignment"], where + ": testcase " + repr(tname))
+            expect(props.get("points:" + tname) == fmt(t["score"]) + "/" + fmt(t["max_score"]), where + ": points:" + tname)
+            verdict = case.find("failure") if case.find("failure") is not None else case.find("error")
+            if not failed(t):
+                expect(verdict is None, where + ": passed test has a verdict")
+                continue
+            fb = "hidden test" if hidden(t) and not suffix else t.get("feedback", "")
+            body = clean(fb, keep_cr=True)
+            expect(verdict is not None and (verdict.text or "") == body, where + ": " + repr(tname) + " body " + repr(verdict.text if verdict is not None else None))
+            expect(verdict is not None and verdict.get("message") == (first_line(body) or "failed"), where + ": " + repr(tname) + " message " + repr(verdict.get("message") if verdict is not None else None))
+        se = suite.find("system-err")
+        if build_failed:
+            expect(se is not None and se.text == clean(native["build"]["output"], keep_cr=True), where + ": no compiler output in <system-err>")
+        else:
+            expect(se is None, where + ": <system-err> without a build failure")
+done()' "$fix" ${fixtures//.json/}
+pycheck "junit: hidden feedback only with --hidden; a failed build with no tests fails a test \"build\"" '
+d = sys.argv[1]
+plain, shown = open(OUT + "/hidden.junit").read(), open(OUT + "/hidden.junit.hidden").read()
+expect("SECRET-FEEDBACK" not in plain, "hidden feedback without --hidden")
+expect("SECRET-FEEDBACK" in shown, "no hidden feedback with --hidden")
+expect("SECRET-NAME-FAILED" in plain, "the hidden test is missing, but JUnit keeps every test")
+nt = open(OUT + "/no-tests.junit").read()
+expect("name=\"build\"" in nt and "<failure message=\"the build failed\">" in nt, "no failing build testcase")
+done()' "$fix"
+
+# ---- Markdown ----
+PYMD='
+def unescape(cell):
+    cell = cell.replace("<br>", "\n")
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", cell)
+def table(md):
+    lines = md.split("\n")
+    if "| test | points | status |" not in lines: return []
+    i = lines.index("| test | points | status |")
+    expect(lines[i + 1] == "| --- | ---: | --- |", "no delimiter row")
+    rows = []
+    for line in lines[i + 2:]:
+        if not line.startswith("|"): break
+        rows.append(line)
+    return rows
+def cells(row):
+    parts = re.split(r"(?<!\\)\|", row)
+    expect(len(parts) == 5 and parts[0] == "" and parts[-1] == "", "not 3 cells: " + repr(row))
+    return [p.strip() for p in parts[1:-1]]
+def fences(md):
+    lines, blocks, i = md.split("\n"), [], 0
+    while i < len(lines):
+        m = re.match(r"^(`{3,})[^`]*$", lines[i])
+        if m:
+            width, body, i = len(m.group(1)), [], i + 1
+            while i < len(lines) and not re.match(r"^ {0,3}`{%d,} *$" % width, lines[i]):
+                body.append(lines[i]); i += 1
+            expect(i < len(lines), "a fence is never closed")
+            blocks.append("\n".join(body))
+        i += 1
+    return blocks
+def block(s):
+    s = clean(s)
+    return s[:-1] if s.endswith("\n") else s
+'
+pycheck "markdown: one table row per visible test (per test with --hidden), 3 cells each" "$PYMD"'
+for name in sys.argv[2:]:
+    native = load(sys.argv[1] + "/" + name + ".json")
+    for suffix in ("", ".hidden"):
+        md = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
+        want = [t for t in native.get("tests", []) if suffix or not hidden(t)]
+        rows = table(md)
+        expect(len(rows) == len(want), name + suffix + ": %d rows for %d tests" % (len(rows), len(want)))
+        for row, t in zip(rows, want):
+            c = cells(row)
+            if len(c) != 3: continue
+            label = clean(t["name"]) + (" (hidden)" if hidden(t) else "")
+            expect(unescape(c[0]) == label, name + ": cell " + repr(c[0]) + " is not " + repr(label))
+            expect(c[1] == fmt(t["score"]) + "/" + fmt(t["max_score"]), name + ": points " + c[1])
+            expect(c[2] == ("✅ passed" if not failed(t) else "⚠️ grader error" if t.get("harness_error") else "❌ failed"), name + ": status " + c[2])
+done()' "$fix" ${fixtures//.json/}
+pycheck "markdown: each failure's feedback in a fence no backtick run inside can close" "$PYMD"'
+for name in sys.argv[2:]:
+    native = load(sys.argv[1] + "/" + name + ".json")
+    for suffix in ("", ".hidden"):
+        md = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
+        build = native.get("build", {})
+        want = []
+        if build.get("output") and (build.get("status", "ok") != "ok" or build.get("warnings")):
+            want.append(block(build["output"]))
+        want += [block(t["feedback"]) for t in native.get("tests", [])
+                 if failed(t) and t.get("feedback") and (suffix or not hidden(t))]
+        got = fences(md)
+        expect(got == want, name + suffix + ": fenced blocks " + repr(got)[:300] + " are not " + repr(want)[:300])
+        expect(("### Failures" in md) == any(failed(t) and (suffix or not hidden(t)) for t in native.get("tests", [])),
+               name + suffix + ": Failures section")
+done()' "$fix" ${fixtures//.json/}
+pycheck "markdown: heading with assignment, submission, score; violations, isolation, no secrets" "$PYMD"'
+d = sys.argv[1]
+md = open(OUT + "/fail.markdown", encoding="utf-8").read()
+expect(md.startswith("## ❌ fifo: bob — 7.5/10\n"), "heading " + repr(md.split("\n")[0]))
+expect("### Forbidden system calls\n\n- **fifo\\_recv** called socket(AF\\_INET, SOCK\\_STREAM, 0)" in md, "no violation")
+expect("### Isolation\n\nuser namespace, seccomp, cgroup v1\n" in md, "no isolation line")
+expect("- cgroup v2 is not delegated here" in md, "no isolation note")
+h = open(OUT + "/hostile.markdown", encoding="utf-8").read()
+head = h.split("\n")[0]
+expect(unescape(head) == "## ❌ fifo: zoë <z> & `co` | x — 1/3", "hostile heading " + repr(head))
+expect("\x01" not in h and "\x1b" not in h and "\x00" not in h, "a raw control character")
+g = open(OUT + "/grader-error.markdown", encoding="utf-8").read()
+expect(g.split("\n")[2] == "> [!WARNING]", "no warning for weak isolation")
+p = open(OUT + "/hidden.markdown", encoding="utf-8").read()
+expect("SECRET" not in p, "a hidden test shows without --hidden")
+expect("_2 hidden tests not shown; the score includes them._" in p, "no hidden count")
+expect("SECRET-FEEDBACK" in open(OUT + "/hidden.markdown.hidden", encoding="utf-8").read(), "--hidden hides")
+done()' "$fix"
+
+# ---- TEXT ----
+pycheck "text: PASS/FAIL line per shown test, feedback indented, score line last" '
+for name in sys.argv[2:]:
+    native = load(sys.argv[1] + "/" + name + ".json")
+    nt = native.get("tests", [])
+    for suffix in ("", ".hidden"):
+        lines = open(OUT + "/" + name + ".text" + suffix, encoding="utf-8").read().split("\n")
+        want = [t for t in nt if suffix or not hidden(t)]
+        verdicts = [l for l in lines if re.match(r"^(PASS|FAIL)  ", l)]
+        expect(len(verdicts) == len(want), name + suffix + ": %d PASS/FAIL lines for %d tests" % (len(verdicts), len(want)))
+        for line, t in zip(verdicts, want):
+            m = re.match(r"^(PASS|FAIL)  +(\S+)  (.*)$", line)
+            expect(m is not None, "bad line " + repr(line))
+            if not m: continue
+            expect(m.group(1) == ("FAIL" if failed(t) else "PASS"), name + ": " + line)
+            expect(m.group(2) == fmt(t["score"]) + "/" + fmt(t["max_score"]), name + ": points in " + line)
+            expect(m.group(3).startswith(clean(t["name"], nl=" ")), name + ": name in " + line)
+            if failed(t):
+                i = lines.index(line)
+                for k, fl in enumerate(l for l in clean(t["feedback"]).split("\n")):
+                    got = lines[i + 1 + k + (1 if t.get("harness_error") else 0)]
+                    expect(got == ("    " + fl if fl else ""), name + ": feedback line " + repr(got))
+        score = fmt(native.get("score", sum(t.get("score", 0) for t in nt)))
+        mx = fmt(native.get("max_score", sum(t.get("max_score", 0) for t in nt)))
+        expect(lines[-2:] == ["score: %s/%s" % (score, mx), ""], name + suffix + ": last line " + repr(lines[-2:]))
+done()' "$fix" ${fixtures//.json/}
+check "text: fail.json says exactly \"score: 7.5/10\"" \
+	grep -qx 'score: 7.5/10' "$O/fail.text"
+check "text: the FAIL lines of fail.json, points right-aligned" \
+	diff <(grep '^FAIL' "$O/fail.text") - <<'EOF'
+FAIL    0/2  the reader blocks in read() and burns no CPU
+FAIL  1.5/2  no descriptor is left open
+EOF
+check "text: the isolation line of a fully isolated run" \
+	grep -qx 'isolation: user namespace, seccomp, cgroup v1' "$O/fail.text"
+check "text: a loud warning when userns is off, and when isolation is not reported" bash -c "
+	grep -qx 'isolation: WARNING: NO USER NAMESPACE, seccomp, no network namespace, cgroup v2; DO NOT TRUST THIS RESULT' \
+		'$O/grader-error.text' &&
+	grep -qx 'isolation: WARNING: NOT REPORTED; DO NOT TRUST THIS RESULT' '$O/no-tests.text'"
+check "text: a build failure shows the compiler's output, indented" \
+	diff <(sed -n '/^build failed/,/^$/p' "$O/build-failed.text") - <<'EOF'
+build failed; the compiler said:
+    pipecat.c: In function 'main':
+    pipecat.c:12:5: error: expected ';' before 'return'
+       12 |     return 0
+          |     ^~~~~~
+    pipecat.c:3:10: fatal error: <unistd.hh>: No such file or directory
+
+EOF
+check "text: violations named with the program" \
+	grep -qx 'forbidden system call: fifo_recv called socket(AF_INET, SOCK_STREAM, 0), which this lab does not allow' \
+	"$O/fail.text"
+check "text: hidden tests left out and counted, shown with --hidden" bash -c "
+	! grep -q SECRET '$O/hidden.text' &&
+	grep -qx '(2 hidden tests not shown; the score includes them)' '$O/hidden.text' &&
+	grep -qx 'FAIL  0/1  SECRET-NAME-FAILED  (hidden)' '$O/hidden.text.hidden' &&
+	grep -qx '    SECRET-FEEDBACK: a key of 0x7fffffff is refused' '$O/hidden.text.hidden'"
+check "text: --verbose adds the timeline of failed tests only" bash -c "
+	! grep -q timeline: '$O/fail.text' &&
+	diff <(sed -n '/timeline:/,/^[^ ]/p' '$O/fail.text.verbose' | head -5) - <<'EOF'
+    timeline:
+           0 ms  started fifo_recv (student) pid 2
+          12 ms  started fifo_send (reference) pid 3
+        2012 ms  fifo_recv: state R, utime 1.9 s
+                   still not blocked in read
+EOF"
+if LC_ALL=C grep -lP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$O"/*.text "$O"/*.text.hidden "$O"/*.text.verbose >"$work/ctl"; then
+	not_ok "text: no raw control character reaches the terminal without --color" "$(cat "$work/ctl")"
+else
+	ok "text: no raw control character reaches the terminal without --color"
+fi
+check "text: a student's escape sequences are shown, not obeyed, even with --color" bash -c "
+	grep -qF 'ESC \\x1b[31mred\\x1b[0m, DEL \\x7f, CR\\x0d' '$O/hostile.text.color' &&
+	grep -qF 'got \\x01\\x1b[2J' '$O/hostile.text.color' &&
+	! LC_ALL=C grep -qP '\\x1b\\[2J|\\x1b\\[31mred' '$O/hostile.text.color'"
+check "text: --color paints PASS green and FAIL red" bash -c "
+	LC_ALL=C grep -qP '^\\x1b\\[32mPASS\\x1b\\[0m +2/2  ' '$O/fail.text.color' &&
+	LC_ALL=C grep -qP '^\\x1b\\[31mFAIL\\x1b\\[0m    0/2  ' '$O/fail.text.color'"
+check "text: non-ASCII text comes through unchanged" \
+	grep -qF 'non-ASCII: Grüße, 日本語, 🦀, C1 \u0085, noncharacter �, RLO \u202e evil' "$O/hostile.text"
+
+# ---- writing: atomic, in place for devices and FIFOs, errors reported ----
+R=$work/render
+mkdir "$work/w"
+check "file: \"-\" writes the same bytes as report_write() to stdout" \
+	bash -c "cmp <('$R' junit '$fix/fail.json' -) '$O/fail.junit'"
+check "file: a new file has the report, mode 0666 less the umask (027)" bash -c "
+	(umask 027 && '$R' markdown '$fix/fail.json' '$work/w/new.md') &&
+	cmp '$work/w/new.md' '$O/fail.markdown' && [ \"\$(stat -c %a '$work/w/new.md')\" = 640 ]"
+check "file: an existing file is replaced whole and keeps its mode; no temporary file is left" bash -c "
+	printf 'old and longer than the new report %.0s' {1..400} >'$work/w/old.txt' && chmod 604 '$work/w/old.txt' &&
+	'$R' text '$fix/pass.json' '$work/w/old.txt' && cmp '$work/w/old.txt' '$O/pass.text' &&
+	[ \"\$(stat -c %a '$work/w/old.txt')\" = 604 ] &&
+	[ \"\$(ls -A '$work/w' | tr '\n' ' ')\" = 'new.md old.txt ' ]"
+check "file: a FIFO is written in place, not replaced" bash -c "
+	mkfifo '$work/w/fifo' && { timeout 10 cat '$work/w/fifo' >'$work/fifo.out' & } &&
+	'$R' gradescope '$fix/fail.json' '$work/w/fifo' && wait &&
+	[ -p '$work/w/fifo' ] && cmp '$work/fifo.out' '$O/fail.gradescope'"
+expect_error() {	# expect_error DESCRIPTION MESSAGE COMMAND...: exit 1 with MESSAGE on stderr
+	local desc=$1 msg=$2 out rc
+	shift 2
+	out=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc = 1 ] && grep -qF "$msg" <<<"$out"; then ok "$desc"
+	else not_ok "$desc" "exit $rc: $out"; fi
+}
+expect_error "file: a missing directory is an error (ENOENT) and creates nothing" \
+	"No such file or directory" "$R" text "$fix/pass.json" "$work/w/missing/report.txt"
+[ -e "$work/w/missing" ] && not_ok "file: nothing created for a missing directory" || ok "file: nothing created for a missing directory"
+expect_error "file: a parent that is a file is an error (ENOTDIR)" \
+	"Not a directory" "$R" text "$fix/pass.json" "$work/w/old.txt/report.txt"
+expect_error "stream: a full device is an error (ENOSPC)" \
+	"No space left on device" bash -c "exec '$R' text '$fix/pass.json' >/dev/full"
+echo '[1, 2]' >"$work/array.json"
+expect_error "a result that is not an object is refused (EINVAL)" \
+	"Invalid argument" "$R" json "$work/array.json"
+[ "$(ls -A "$work/w" | tr '\n' ' ')" = 'fifo new.md old.txt ' ] &&
+	ok "file: failed writes leave no temporary file" ||
+	not_ok "file: failed writes leave no temporary file" "$(ls -A "$work/w")"
+
+# ---- memory: AddressSanitizer, UndefinedBehaviorSanitizer, LeakSanitizer ----
+asan_ok=0
+if cc -std=gnu11 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-I "$here/harness" "$fix/render.c" "$here/harness/report.c" $(pkg-config --cflags --libs jansson libxml-2.0) \
+	-o "$work/render-asan" 2>"$work/asan.log" &&
+	ASAN_OPTIONS=detect_leaks=1 "$work/render-asan" json "$fix/pass.json" >/dev/null 2>>"$work/asan.log"; then
+	asan_ok=1
+fi
+if [ $asan_ok = 1 ]; then
+	errs=
+	for f in $fixtures; do
+		for fmt in $formats; do
+			for opts in "" --hidden "--color --verbose --hidden"; do
+				# shellcheck disable=SC2086
+				ASAN_OPTIONS=detect_leaks=1 timeout 60 "$work/render-asan" $fmt $opts "$fix/$f" \
+					"$work/w/asan.out" 2>"$work/asan.err" || errs="$errs$f $fmt $opts: $(head -5 "$work/asan.err")"$'\n'
+			done
+		done
+	done
+	if [ -z "$errs" ]; then ok "no leak, overflow or undefined behaviour in any format (ASan, UBSan, LSan)"
+	else not_ok "no leak, overflow or undefined behaviour in any format (ASan, UBSan, LSan)" "$errs"; fi
+else
+	skip "no leak, overflow or undefined behaviour in any format" \
+		"sanitizers unavailable here: $(head -c 200 "$work/asan.log" | tr '\n' ' ')"
+fi
+
+finish
