@@ -277,8 +277,6 @@ static void describe_box(struct run *r, struct strbuf *sb)
 			ends[e].ino, sb_str(&ends[e].who));
 		sb_release(&ends[e].who);
 	}
-	for (int i = 0; i < n; i++)
-		explain_no_eof(r, live[i].pid, live[i].label, sb);
 	for (int i = 0; i < r->n; i++) {
 		struct box_proc *p = bp(r, &r->procs[i]);
 
@@ -286,6 +284,8 @@ static void describe_box(struct run *r, struct strbuf *sb)
 			sb_addf(sb, "\n  %s had ended: %s", r->procs[i].label, p->verdict.message[0] ?
 				p->verdict.message : WIFEXITED(p->wait_status) ? "exited" : "killed");
 	}
+	for (int i = 0; i < n; i++)
+		explain_no_eof(r, live[i].pid, live[i].label, sb);
 }
 
 /*
@@ -698,7 +698,8 @@ static int eval(struct run *r, const struct step *st, struct strbuf *why)
 		sb_addf(why, "%s never started", st->proc);
 		return 0;
 	}
-	snprintf(who, sizeof(who), "%s%s", st->child ? st->proc : s->label, st->child ? "'s child" : "");
+	snprintf(who, sizeof(who), "%s%s", st->child ? s->start->argv[0] : s->label,
+		 st->child ? "'s child" : "");
 	if (st->child || (c->kind != COND_EXIT && c->kind != COND_KILLED && c->kind != COND_STDOUT &&
 			  c->kind != COND_STDERR && c->kind != COND_OUTPUT && c->kind != COND_ORPHANS &&
 			  c->kind != COND_RUNNING && c->kind != COND_PROCESSES)) {
