@@ -618,6 +618,15 @@ static int sysv_check(struct run *r, const struct cond *c, struct strbuf *why)
 					(unsigned long)(unsigned)key, b, c->count);
 				return 0;
 			}
+			if (k == 2 && c->value >= 0) {
+				int v = box_semval(r->box, c->key, 0);
+
+				if (v != c->value) {
+					sb_addf(why, "semaphore 0 of the set with key 0x%lx has the value %d, not %ld",
+						(unsigned long)(unsigned)key, v, c->value);
+					return 0;
+				}
+			}
 			if (k == 1 && c->nattch >= 0 && nattch != c->nattch) {
 				sb_addf(why, "the segment with key 0x%lx has %ld attaches, not %ld",
 					(unsigned long)(unsigned)key, nattch, c->nattch);

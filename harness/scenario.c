@@ -395,6 +395,9 @@ static int parse_sysv(struct parser *p, int i, int end, struct cond *c)
 		const char *w = p->tok[i].text;
 		long *field = !strcmp(w, "count") ? &c->count : !strcmp(w, "nattch") ? &c->nattch :
 			      !strcmp(w, "value") ? &c->value : NULL;
+
+		if (field == &c->value && c->sysv != SYSV_SEM)
+			return bad(p, "only a semaphore set has a value");
 		long v;
 
 		if (!strcmp(w, "absent")) {

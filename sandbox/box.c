@@ -49,6 +49,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -68,6 +69,7 @@
 enum msg_type {
 	MSG_GO = 1, MSG_READY, MSG_FAIL, MSG_SPAWN, MSG_SPAWNED, MSG_EXITED,
 	MSG_COUNT, MSG_COUNTED, MSG_HELLO, MSG_OPEN, MSG_OPENED, MSG_READ, MSG_READ_DONE,
+	MSG_SEMVAL, MSG_SEMVAL_DONE,
 };
 
 struct msg {
@@ -557,6 +559,15 @@ static void __attribute__((noreturn)) init_main(struct box *b, int ctl, int src,
 				init_open(ctl, m);
 			} else if (m->type == MSG_READ) {
 				init_read(ctl, m);
+			} else if (m->type == MSG_SEMVAL) {
+				/* a semaphore's value is not in /proc/sysvipc/sem */
+				struct msg r = { .type = MSG_SEMVAL_DONE };
+				int id = semget((key_t)m->size, 0, 0);
+				int v = id < 0 ? -1 : semctl(id, m->id, GETVAL);
+
+				r.status = v < 0 ? errno : 0;
+				r.size = v;
+				init_send(ctl, &r);
 			}
 		}
 	}
@@ -918,6 +929,22 @@ ssize_t box_read(struct box *b, const char *path, char *buf, size_t size)
 			ret = (ssize_t)n;
 		}
 	}
+	free(m);
+	return ret;
+}
+
+int box_semval(struct box *b, long key, int num)
+{
+	struct msg *m = calloc(2, sizeof(*m));
+	int ret = -EIO;
+
+	if (!m)
+		return -ENOMEM;
+	m->type = MSG_SEMVAL;
+	m->size = key;
+	m->id = num;
+	if (request(b, m, 0, MSG_SEMVAL_DONE, m + 1, NULL) == 0)
+		ret = m[1].status ? -m[1].status : (int)m[1].size;
 	free(m);
 	return ret;
 }

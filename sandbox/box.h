@@ -179,6 +179,8 @@ struct box_stat {
 int box_stat(struct box *box, const char *path, struct box_stat *st);
 int box_open(struct box *box, const char *path);
 ssize_t box_read(struct box *box, const char *path, char *buf, size_t size);
+/* the value of semaphore num of the SysV set with this key, in the box */
+int box_semval(struct box *box, long key, int num);
 
 /*
  * Called with each chunk of captured output as it arrives (stream 1 or 2),

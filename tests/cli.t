@@ -62,3 +62,22 @@ is "$(grep -c '<failure' "$TMP/junit.xml")" "$(jq '[.tests[] | select(.status ==
 	"JUnit: one failure per failed test"
 is "$(grep -cE '(passed|failed) \|$' "$TMP/r.md")" "$(jq '.tests | length' "$TMP/r.json")" "Markdown: one row per test"
 ok "grep -q 'still open in pipecat' '$TMP/r.md'" "Markdown carries the feedback"
+
+# a semaphore's value is asked of init, inside the box's ipc namespace
+mkdir -p "$TMP/semroot/graders/semt" "$TMP/semroot/reference/semt"
+cat >"$TMP/semroot/reference/semt/semup.c" <<'C'
+#include <stdio.h>
+#include <sys/sem.h>
+int main(void)
+{
+	int id = semget(0x5e1, 1, IPC_CREAT | 0600);
+	struct sembuf up = { 0, 2, 0 };
+
+	return id < 0 || semop(id, &up, 1) < 0;
+}
+C
+printf 'programs semup\ntest v "value 2" points=1 tags=cleanup\n  start s = student semup\n  expect s exit 0\n  expect sysv sem 0x5e1 value 2 mode 0600\n\ntest w "value 3" points=1 tags=cleanup\n  start s = student semup\n  expect s exit 0\n  expect sysv sem 0x5e1 value 3\n' \
+	>"$TMP/semroot/graders/semt/t.scn"
+IPCGRADE_ROOT=$TMP/semroot "$IPCGRADE" grade semt "$TMP/semroot/reference/semt" --json "$TMP/sem.json" >/dev/null 2>&1
+is "$(jq -r '[.tests[].status] | join(",")' "$TMP/sem.json")" passed,failed "sysv sem KEY value N sees the semaphore's value"
+ok "jq -r '.tests[1].feedback' '$TMP/sem.json' | grep -q 'has the value 2, not 3'" "  and says what it was"
