@@ -90,13 +90,21 @@ int build_programs(const char *src, char *const *programs, const char *out_dir,
 	cfg.limits.file_size_kib = 64 * 1024;
 	cfg.limits.output_bytes = 256 * 1024;
 	cfg.limits.tmpfs_kib = 256 * 1024;
-	if (box_new(&cfg, &b, &berr) < 0) {
-		snprintf(err, errsize, "%s", berr.message);
-		return berr.kind == BOX_EBADINPUT ? -2 : -1;
-	}
 	for (char *const *p = programs; *p; p++)
 		n++;
 	res->built = calloc((size_t)n + 1, sizeof(char *));
+	if (box_new(&cfg, &b, &berr) < 0) {
+		if (berr.kind != BOX_EBADINPUT) {
+			snprintf(err, errsize, "%s", berr.message);
+			return -1;
+		}
+		/* a submission that cannot be copied in (a symlink, a device)
+		 * is the submission's failure: a failed build, with the reason */
+		sb_addf(&log, "the submission cannot be built: %s\n", berr.message);
+		res->log = strdup(sb_str(&log));
+		sb_release(&log);
+		return 0;
+	}
 	snprintf(mk, sizeof(mk), "%s/Makefile", src);
 	if (lstat(mk, &st) == 0) {
 		char *argv[] = { "make", NULL };

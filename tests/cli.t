@@ -81,3 +81,11 @@ printf 'programs semup\ntest v "value 2" points=1 tags=cleanup\n  start s = stud
 IPCGRADE_ROOT=$TMP/semroot "$IPCGRADE" grade semt "$TMP/semroot/reference/semt" --json "$TMP/sem.json" >/dev/null 2>&1
 is "$(jq -r '[.tests[].status] | join(",")' "$TMP/sem.json")" passed,failed "sysv sem KEY value N sees the semaphore's value"
 ok "jq -r '.tests[1].feedback' '$TMP/sem.json' | grep -q 'has the value 2, not 3'" "  and says what it was"
+
+# a hostile submission: a symlink to a host file is refused, as a verdict
+mkdir -p "$TMP/evil" && ln -s /etc/passwd "$TMP/evil/pipecat.c"
+"$IPCGRADE" grade pipe "$TMP/evil" --json "$TMP/evil.json" >/dev/null 2>&1
+is "$?" 1 "a submission holding a symlink gets a verdict (exit 1), not a harness error"
+ok "jq -r .build.output '$TMP/evil.json' | grep -q \"refusing symbolic link 'pipecat.c'\"" \
+	"  the build output says why: $(jq -r .build.output "$TMP/evil.json" | head -1)"
+ok "! jq -r .build.output '$TMP/evil.json' | grep -q 'root:x:0'" "  and shows nothing of the file it points at"
