@@ -1,53 +1,78 @@
 /*
- * fifo_send PATH: creates the FIFO PATH (mode 0600) unless it exists, then
- * opens PATH for writing and copies its stdin into it.
+ * fifo_send PATH: copy stdin into the FIFO at PATH.
+ *
+ * Either half of the lab may start first, so both create the FIFO when it
+ * is missing and accept one that exists. open(2) for writing then blocks
+ * until a reader has the FIFO open: that is the rendezvous, and no sleep is
+ * needed to order the two programs.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
+
+#define PROG "fifo_send"
 
 static void die(const char *what, const char *path)
 {
-	if (path)
-		fprintf(stderr, "fifo_send: %s: %s: %s\n", what, path, strerror(errno));
-	else
-		fprintf(stderr, "fifo_send: %s: %s\n", what, strerror(errno));
+	fprintf(stderr, PROG ": %s %s: %s\n", what, path, strerror(errno));
 	exit(1);
 }
 
-/* mkfifo(3), where a FIFO that exists already is fine and anything else
- * at PATH is left alone and refused */
+static void not_a_fifo(const char *path)
+{
+	fprintf(stderr, PROG ": %s: not a FIFO\n", path);
+	exit(1);
+}
+
+/*
+ * Create PATH as a FIFO of mode 0600 unless it exists; an existing PATH
+ * must be a FIFO (stat follows a symlink, as open will). umask(0) around
+ * mkfifo makes the mode exactly 0600 whatever umask we were given, with
+ * no moment at which the FIFO has another mode.
+ */
 static void make_fifo(const char *path)
 {
 	struct stat st;
 
-	if (mkfifo(path, 0600) == 0)
-		return;
-	if (errno != EEXIST)
-		die("mkfifo", path);
-	if (lstat(path, &st) < 0)
-		die("stat", path);
-	if (!S_ISFIFO(st.st_mode)) {
-		fprintf(stderr, "fifo_send: %s: not a FIFO\n", path);
-		exit(1);
+	for (;;) {
+		mode_t old = umask(0);
+		int ret = mkfifo(path, 0600);
+		int err = errno;
+
+		umask(old);
+		if (ret == 0)
+			return;
+		errno = err;
+		if (errno != EEXIST)
+			die("mkfifo", path);
+		if (stat(path, &st) == 0)
+			break;
+		if (errno != ENOENT)	/* ENOENT: removed meanwhile, try again */
+			die("stat", path);
 	}
+	if (!S_ISFIFO(st.st_mode))
+		not_a_fifo(path);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+static int write_all(int fd, const void *buf, size_t len)
 {
+	const char *p = buf;
+
 	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
+		ssize_t n = write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		buf += n;
+		p += n;
 		len -= (size_t)n;
 	}
 	return 0;
@@ -55,33 +80,45 @@ static int write_all(int fd, const char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
+	const char *path;
 	char buf[65536];
+	struct stat st;
 	ssize_t n;
 	int fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: fifo_send PATH\n");
+	if (argc != 2 || !argv[1][0]) {
+		fprintf(stderr, "usage: " PROG " PATH\n");
 		return 1;
 	}
-	make_fifo(argv[1]);
-	/* blocks until the other end opens: that is the point of a FIFO */
+	path = argv[1];
+	make_fifo(path);
+
+	/* a reader that leaves early is reported as EPIPE, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	do
-		fd = open(argv[1], O_WRONLY);
+		fd = open(path, O_WRONLY | O_CLOEXEC);	/* blocks until a reader opens */
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
-		die("open", argv[1]);
+		die("open", path);
+	/* PATH may have been replaced between stat and open */
+	if (fstat(fd, &st) < 0)
+		die("fstat", path);
+	if (!S_ISFIFO(st.st_mode))
+		not_a_fifo(path);
+
 	for (;;) {
-		n = read(0, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("read", NULL);
+		n = read(STDIN_FILENO, buf, sizeof(buf));
 		if (n == 0)
 			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("read", "stdin");
+		}
 		if (write_all(fd, buf, (size_t)n) < 0)
-			die("write", NULL);
+			die("write", path);
 	}
 	if (close(fd) < 0)
-		die("close", argv[1]);
+		die("close", path);
 	return 0;
 }

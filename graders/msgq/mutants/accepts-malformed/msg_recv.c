@@ -1,8 +1,13 @@
 /*
- * msg_recv KEY TYPE: receives messages from the SysV queue KEY (created
- * with mode 0600 if needed) with msgrcv(2)'s msgtyp = TYPE, prints each as
- * "TYPE TEXT", and after the message "quit" removes the queue and exits 0.
+ * msg_recv KEY TYPE: print the messages of type TYPE from the SysV message
+ * queue KEY as "TYPE TEXT" lines; after "quit", remove the queue.
+ *
+ * msgrcv(2) chooses by TYPE: 0 takes the first message of any type, a
+ * positive TYPE the first of exactly that type, a negative TYPE the first
+ * of the lowest type not above |TYPE|. Messages of other types stay queued.
+ * msgrcv blocks while nothing matches: no polling, no IPC_NOWAIT.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,70 +15,124 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/types.h>
+#include <unistd.h>
 
-#define MAX_TEXT 512
+#define PROG "msg_recv"
+#define TEXT_MAX 512
 
 struct message {
 	long mtype;
-	char mtext[MAX_TEXT];
+	char mtext[TEXT_MAX + 1];	/* a sender may add a NUL */
 };
 
-static int parse_long(const char *s, long min, long max, long *out)
+static void die(const char *what)
+{
+	fprintf(stderr, PROG ": %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: " PROG " KEY TYPE\n");
+	exit(1);
+}
+
+/* as in msg_send: strtol base 0, 32 bits, not IPC_PRIVATE */
+static key_t parse_key(const char *s)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 0);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
+	if (!isdigit((unsigned char)s[0]) && s[0] != '-')
+		end = (char *)s;
+	if (end == s || *end || errno == ERANGE || v < INT_MIN || v > (long)UINT_MAX) {
+		fprintf(stderr, PROG ": KEY '%s' is not a number\n", s);
+		exit(1);
+	}
+	if (v == 0) {
+		fprintf(stderr, PROG ": KEY 0 is IPC_PRIVATE, which another program cannot open\n");
+		exit(1);
+	}
+	return (key_t)v;
+}
+
+/* TYPE: any decimal long; 0 and negative values have their msgrcv meaning */
+static long parse_type(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) && s[0] != '-')
+		end = (char *)s;
+	if (end == s || *end || errno == ERANGE) {
+		fprintf(stderr, PROG ": TYPE '%s' is not a number\n", s);
+		exit(1);
+	}
+	return v;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	char out[32 + TEXT_MAX + 1];
 	struct message m;
-	long key, type;
-	int id;
+	key_t key;
+	long type;
+	int qid;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: msg_recv KEY TYPE\n");
-		return 1;
-	}
-	if (parse_long(argv[1], INT_MIN, UINT_MAX, &key) < 0) {
-		fprintf(stderr, "msg_recv: '%s' is not a key (a decimal or 0x-prefixed number)\n", argv[1]);
-		return 1;
-	}
-	if (parse_long(argv[2], LONG_MIN, LONG_MAX, &type) < 0) {
-		fprintf(stderr, "msg_recv: '%s' is not a message type\n", argv[2]);
-		return 1;
-	}
-	id = msgget((key_t)key, IPC_CREAT | 0600);
-	if (id < 0) {
-		fprintf(stderr, "msg_recv: msgget: %s\n", strerror(errno));
-		return 1;
-	}
+	if (argc != 3)
+		usage();
+	key = parse_key(argv[1]);
+	type = parse_type(argv[2]);
+	qid = msgget(key, IPC_CREAT | 0600);
+	if (qid < 0)
+		die("msgget");
+
 	for (;;) {
-		/* blocks until a message of a matching type arrives */
-		ssize_t n = msgrcv(id, &m, sizeof(m.mtext), type, 0);
-		size_t len;
+		ssize_t n;
+		size_t textlen;
+		int head;
 
+		/* MSG_NOERROR: a longer message than any sender of this lab
+		 * sends is cut, rather than left blocking the queue (E2BIG) */
+		n = msgrcv(qid, &m, sizeof(m.mtext), type, MSG_NOERROR);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "msg_recv: msgrcv: %s\n", strerror(errno));
-			return 1;
+			die("msgrcv");
 		}
-		len = strnlen(m.mtext, (size_t)n);
-		printf("%ld %.*s\n", m.mtype, (int)len, m.mtext);
-		fflush(stdout);
-		if (len == 4 && !memcmp(m.mtext, "quit", 4))
+		textlen = strnlen(m.mtext, (size_t)n);
+		head = snprintf(out, sizeof(out), "%ld ", m.mtype);
+		memcpy(out + head, m.mtext, textlen);
+		out[head + textlen] = '\n';
+		if (write_all(STDOUT_FILENO, out, (size_t)head + textlen + 1) < 0)
+			die("write stdout");
+		if (textlen == 4 && !memcmp(m.mtext, "quit", 4))
 			break;
 	}
-	if (msgctl(id, IPC_RMID, NULL) < 0) {
-		fprintf(stderr, "msg_recv: msgctl: %s\n", strerror(errno));
-		return 1;
-	}
+	if (msgctl(qid, IPC_RMID, NULL) < 0)
+		die("msgctl IPC_RMID");
 	return 0;
 }
