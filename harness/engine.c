@@ -713,8 +713,17 @@ static int eval(struct run *r, const struct step *st, struct strbuf *why)
 			  c->kind != COND_STDERR && c->kind != COND_OUTPUT && c->kind != COND_ORPHANS &&
 			  c->kind != COND_RUNNING && c->kind != COND_PROCESSES)) {
 		if (!st->child && p->done) {
-			sb_addf(why, "%s had already ended (%s)", who, p->verdict.message[0] ?
-				p->verdict.message : "exited");
+			if (WIFEXITED(p->wait_status))
+				sb_addf(why, "%s had already ended: it exited with status %d", who,
+					WEXITSTATUS(p->wait_status));
+			else
+				sb_addf(why, "%s had already ended: it was killed by %s", who,
+					sname(WTERMSIG(p->wait_status)));
+			if (p->err.len) {
+				sb_addf(why, ", saying \"");
+				sb_add_escaped(why, p->err.data, p->err.len, 200);
+				sb_addf(why, "\"");
+			}
 			return 0;
 		}
 		pid = target_pid(r, st, why);
