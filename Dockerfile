@@ -7,7 +7,7 @@
 # unconfined lets ipcgrade apply its own, stricter, filter to the student.
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        gcc libc6-dev make pkg-config libseccomp-dev libjansson-dev libxml2-dev \
+        gcc libc6-dev make pkg-config libseccomp-dev libjansson-dev libxml2-dev musl-tools \
         jq libxml2-utils python3-jsonschema bubblewrap procps util-linux perl \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src/ipcgrade

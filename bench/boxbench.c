@@ -94,15 +94,17 @@ int main(int argc, char **argv)
 	int runs = argc > 1 ? atoi(argv[1]) : 200;
 	const char *ipcbox = argc > 2 ? argv[2] : "build/ipcbox";
 	struct peer peers[] = {
-		{ "plain fork/exec", { "/bin/true" } },
-		{ "unshare (6 namespaces)", { "/usr/bin/unshare", "--user", "--map-root-user", "--pid",
-			"--fork", "--mount", "--net", "--ipc", "--uts", "/bin/true" } },
-		{ "bubblewrap", { "/usr/bin/bwrap", "--unshare-all", "--die-with-parent", "--ro-bind",
-			"/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
-			"--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev",
-			"--tmpfs", "/tmp", "/bin/true" } },
-		{ "ipcbox (command)", { (char *)ipcbox, "--quiet", "--", "/bin/true" } },
-		{ "box (in-process)", { NULL } },
+		{ .name = "plain fork/exec", .argv = { "/bin/true" } },
+		{ .name = "unshare (6 namespaces)", .argv = { "/usr/bin/unshare", "--user",
+			"--map-root-user", "--pid", "--fork", "--mount", "--net", "--ipc", "--uts",
+			"/bin/true" } },
+		{ .name = "bubblewrap", .argv = { "/usr/bin/bwrap", "--unshare-all",
+			"--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin",
+			"/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+			"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "/bin/true" } },
+		{ .name = "ipcbox (command)", .argv = { (char *)ipcbox, "--quiet", "--",
+			"/bin/true" } },
+		{ .name = "box (in-process)", .argv = { NULL } },
 	};
 	int np = sizeof(peers) / sizeof(peers[0]);
 	double bwrap = 0;

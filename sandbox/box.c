@@ -6,22 +6,32 @@
  *               It owns the box's cgroup, the wall-clock timer, the read
  *               ends of every program's stdout and stderr, and the seccomp
  *               notification listeners. It makes every verdict.
- *   init        pid 1 of the box, cloned by the supervisor into new user,
- *               pid, mount, ipc, net and uts namespaces (and a cgroup
- *               namespace once it sits in the box's cgroup). It builds the
- *               root filesystem, then serves the supervisor's requests to
- *               start programs and reaps every process of the box. It is
- *               not dumpable and installs no signal handlers, so nothing in
- *               the box can signal, trace or read it. When it dies (the
- *               supervisor kills it, or the supervisor dies: PDEATHSIG) the
- *               kernel kills everything else in the pid namespace.
- *   programs    forked by init; each drops to uid 1000 with no capabilities,
- *               hard rlimits and no_new_privs, loads the seccomp filter
- *               last, sends its listener to the supervisor and execs.
+ *   init        pid 1 of the box (init.c, a small static program linked
+ *               into the supervisor as an image and run from a sealed
+ *               memfd), started by a CLONE_VM|CLONE_VFORK clone into new
+ *               user, pid, mount, ipc, net and uts namespaces (and a cgroup
+ *               namespace once it sits in the box's cgroup): no copy of the
+ *               supervisor's memory is made or ever enters the box. It
+ *               builds the root filesystem, then serves the supervisor's
+ *               requests to start programs and reaps every process of the
+ *               box. It is not dumpable and installs no signal handlers, so
+ *               nothing in the box can signal, trace or read it. When it
+ *               dies (the supervisor kills it, or the supervisor dies:
+ *               PDEATHSIG) the kernel kills everything else in the pid
+ *               namespace.
+ *   programs    started by init the same way (CLONE_VM|CLONE_VFORK); each
+ *               drops to uid 1000 with no capabilities, hard rlimits and
+ *               no_new_privs, loads the seccomp filter last, sends its
+ *               listener to the supervisor and execs.
+ *
+ * Why vfork and exec rather than fork: on a virtual machine a fork costs
+ * about a millisecond per copy of page tables, more than everything else
+ * a box does; bench/README.md has the figures.
  *
  * Descriptors:
- *   ctl         SOCK_SEQPACKET pair between supervisor and init: GO,
- *               READY/FAIL, SPAWN/SPAWNED, EXITED, COUNT/COUNTED.
+ *   ctl         SOCK_SEQPACKET pair between supervisor and init: CONFIG,
+ *               READY/FAIL, SPAWN/SPAWNED, EXITED, COUNT/COUNTED, ...
+ *               (proto.h).
  *   report      one SOCK_SEQPACKET pair per program, supervisor end with
  *               SO_PASSCRED: the child sends HELLO with its listener (the
  *               kernel adds its pid as we see it) or FAIL {step, errno};
@@ -31,8 +41,9 @@
  */
 #define _GNU_SOURCE
 #include "box.h"
+#include "host.h"
 #include "limits.h"
-#include "mnt.h"
+#include "proto.h"
 #include "util.h"
 
 #include <errno.h>
@@ -48,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/signalfd.h>
@@ -61,31 +73,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-#define BOX_UID 1000
-#define BOX_GID 1000
 #define MAX_VIOLATIONS 32
-#define MAX_ARGV_BYTES 6144
-
-enum msg_type {
-	MSG_GO = 1, MSG_READY, MSG_FAIL, MSG_SPAWN, MSG_SPAWNED, MSG_EXITED,
-	MSG_COUNT, MSG_COUNTED, MSG_HELLO, MSG_OPEN, MSG_OPENED, MSG_READ, MSG_READ_DONE,
-	MSG_SEMVAL, MSG_SEMVAL_DONE,
-};
-
-struct msg {
-	int type;
-	int id;			/* program index */
-	int status;		/* wait status, or errno */
-	int pid;		/* in the box */
-	int others;		/* processes left in the box */
-	int bad_input;
-	int argc;
-	int has_stdin;
-	int64_t cpu_ms, maxrss_kib;
-	int mode;		/* MSG_OPENED: st_mode */
-	int64_t size;		/* MSG_OPENED: st_size; MSG_READ_DONE: bytes */
-	char text[MAX_ARGV_BYTES];	/* argv, NUL-separated; a path; or an error */
-};
 
 struct box {
 	struct box_config cfg;
@@ -104,6 +92,10 @@ struct box {
 	int64_t total_output;
 	int finished, reaped, init_lost;
 	int nested;		/* programs get a user namespace of their own */
+	int host;		/* host mode (host.h): no namespaces at all */
+	int host_lock_fd;	/* host mode: held while the box exists */
+	char hostdir[256];	/* host mode: the box's directory, or "" */
+	char no_ns_why[160];	/* why namespaces failed, for host mode's note */
 	enum box_status kill_status;
 	enum box_limit kill_limit;
 	int kill_proc;		/* program blamed for the kill, or -1 */
@@ -112,11 +104,6 @@ struct box {
 	struct seccomp_notif_resp *resp;
 	box_echo_fn *echo;
 	void *echo_data;
-};
-
-static const char *const box_env[] = {
-	"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work", "LANG=C",
-	"USER=student", "LOGNAME=student", "TMPDIR=/tmp", NULL
 };
 
 void box_config_init(struct box_config *cfg)
@@ -133,453 +120,30 @@ void box_config_init(struct box_config *cfg)
 	};
 }
 
-/* ---- inside: the program's child, between init's fork and exec ---- */
-
-/* IPCBOX_TRACE=1 prints when each step of a box ends, for benchmarks */
-static void trace(const char *step)
+/* IPCBOX_TRACE=1 prints when each step of a box ends, for benchmarks;
+ * init's steps come indented, on the same clock */
+static int tracing(void)
 {
 	static int on = -1;
+
+	if (on < 0)
+		on = getenv("IPCBOX_TRACE") != NULL;
+	return on;
+}
+
+static void trace(const char *step)
+{
 	static int64_t last;
 	struct timespec ts;
 	int64_t us;
 
-	if (on < 0)
-		on = getenv("IPCBOX_TRACE") != NULL;
-	if (!on)
+	if (!tracing())
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	fprintf(stderr, "ipcbox-trace: %-20s %8lld +%5lld us\n", step, (long long)(us % 100000000),
 		last ? (long long)(us - last) : 0LL);
 	last = us;
-}
-
-static void __attribute__((noreturn)) child_fail(int report, const char *step)
-{
-	struct msg m = { .type = MSG_FAIL, .status = errno };
-
-	snprintf(m.text, sizeof(m.text), "%s", step);
-	send_fds(report, &m, offsetof(struct msg, text) + strlen(m.text) + 1, NULL, 0);
-	_exit(127);
-}
-
-static int drop_capabilities(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-
-	memset(d, 0, sizeof(d));
-	return (int)syscall(SYS_capset, &h, d);
-}
-
-/*
- * The flat, ordered setup of a program: clean signals, its descriptors,
- * its limits, its identity, and the seccomp filter last.
- */
-static void __attribute__((noreturn))
-exec_child(struct box *b, const struct msg *m, int in, int out, int err, int report)
-{
-	char *argv[256];
-	const char *p = m->text;
-	sigset_t none;
-	int listener, fds[4] = { in, out, err, report };
-
-	trace("child forked");
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setsid();
-
-	/* move our four above 10, then onto 0, 1, 2 and 3 */
-	for (int i = 0; i < 4; i++)
-		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
-			child_fail(report, "dup");
-	report = fds[3];
-	if (fds[0] < 0 && (fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
-		child_fail(report, "open /dev/null");
-	for (int i = 0; i < 3; i++)
-		if (dup2(fds[i], i) < 0)
-			child_fail(report, "dup2");
-	if (dup2(report, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
-		child_fail(report, "dup2");
-	report = 3;
-	if (close_range(4, ~0U, 0) < 0)
-		child_fail(report, "close_range");
-
-	if (chdir("/work") < 0)
-		child_fail(report, "chdir /work");
-	umask(022);
-	if (limits_apply(&b->lim, b->cg.version != 0) < 0)
-		child_fail(report, "setrlimit");
-
-	/* identity: while still privileged, empty the bounding and ambient
-	 * sets; then become the box's user; then drop whatever is left */
-	for (int cap = 0; cap <= 63; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			child_fail(report, "drop capability bounding set");
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (setgroups(0, NULL) < 0 && errno != EPERM)
-		child_fail(report, "setgroups");
-	if (setresgid(BOX_GID, BOX_GID, BOX_GID) < 0)
-		child_fail(report, "setresgid");
-	if (setresuid(BOX_UID, BOX_UID, BOX_UID) < 0)
-		child_fail(report, "setresuid");
-	if (drop_capabilities() < 0)
-		child_fail(report, "capset");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(report, "no_new_privs");
-
-	for (int i = 0; i < m->argc && i < 255; i++) {
-		argv[i] = (char *)p;
-		p += strlen(p) + 1;
-	}
-	argv[m->argc < 255 ? m->argc : 255] = NULL;
-	environ = (char **)box_env;
-
-	/* last: from here on every call goes through the filter, and the
-	 * first one must be the sendmsg that hands the listener over */
-	trace("child set up");
-	listener = policy_load(&b->bpf);
-	if (listener < 0)
-		child_fail(report, "load seccomp filter");
-	{
-		struct msg hello = { .type = MSG_HELLO };
-
-		if (send_fds(report, &hello, offsetof(struct msg, text), &listener, 1) < 0)
-			child_fail(report, "send seccomp listener");
-	}
-	close(listener);
-	trace("child filtered");
-	execvp(argv[0], argv);
-	child_fail(report, "exec");
-}
-
-/* ---- inside: init ---- */
-
-static int count_processes(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && strcmp(de->d_name, "1"))
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void init_send(int ctl, struct msg *m)
-{
-	if (send_fds(ctl, m, offsetof(struct msg, text) + strnlen(m->text, sizeof(m->text)),
-		     NULL, 0) < 0)
-		_exit(1);
-}
-
-static void init_spawn(struct box *b, int ctl, struct msg *m, int *fds, int nfds,
-		       pid_t *pids, int npids)
-{
-	struct msg r = { .type = MSG_SPAWNED, .id = m->id };
-	pid_t pid;
-
-	if (nfds != 4 || m->id < 0 || m->id >= npids) {
-		r.status = EINVAL;
-	} else {
-		pid = fork();
-		if (pid == 0) {
-			close(ctl);
-			exec_child(b, m, m->has_stdin ? fds[0] : -1, fds[1], fds[2], fds[3]);
-		}
-		if (pid < 0)
-			r.status = errno;
-		else
-			pids[m->id] = r.pid = pid;
-	}
-	for (int i = 0; i < nfds; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	init_send(ctl, &r);
-}
-
-/*
- * Open a path of the box for the supervisor, never through a symlink:
- * status 0 asks for O_PATH (what the path is), 1 for reading a regular
- * file. The descriptor goes back with the file's type and size.
- */
-static void init_open(int ctl, struct msg *m)
-{
-	struct open_how how = {
-		.flags = (m->status ? O_RDONLY | O_NONBLOCK : O_PATH) | O_CLOEXEC | O_NOFOLLOW,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	struct msg r = { .type = MSG_OPENED };
-	struct stat st;
-	int fd;
-
-	m->text[sizeof(m->text) - 1] = '\0';
-	fd = (int)syscall(SYS_openat2, AT_FDCWD, m->text, &how, sizeof(how));
-	if (fd < 0 && errno == ELOOP && !m->status) {
-		/* the path is itself a symlink: say so rather than fail */
-		if (lstat(m->text, &st) == 0) {
-			r.mode = (int)st.st_mode;
-			r.size = st.st_size;
-		} else {
-			r.status = errno;
-		}
-		init_send(ctl, &r);
-		return;
-	}
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r.status = errno;
-	} else if (m->status && !S_ISREG(st.st_mode)) {
-		r.status = EINVAL;
-	} else {
-		r.mode = (int)st.st_mode;
-		r.size = st.st_size;
-	}
-	if (r.status == 0 && m->status) {
-		if (send_fds(ctl, &r, offsetof(struct msg, text), &fd, 1) < 0)
-			_exit(1);
-	} else {
-		init_send(ctl, &r);
-	}
-	if (fd >= 0)
-		close(fd);
-}
-
-/* Read a small file as seen from inside (ns_last_pid answers per reader) */
-static void init_read(int ctl, struct msg *m)
-{
-	struct msg *r = calloc(1, sizeof(*r));
-	int fd;
-	ssize_t n = -1;
-
-	if (!r)
-		_exit(1);
-	m->text[sizeof(m->text) - 1] = '\0';
-	r->type = MSG_READ_DONE;
-	fd = open(m->text, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd >= 0) {
-		n = xread_full(fd, r->text, sizeof(r->text) - 1);
-		close(fd);
-	}
-	if (n < 0)
-		r->status = errno;
-	else
-		r->size = n;
-	if (send_fds(ctl, r, offsetof(struct msg, text) + (n > 0 ? (size_t)n : 0), NULL, 0) < 0)
-		_exit(1);
-	free(r);
-}
-
-static void init_reap(int ctl, pid_t *pids, int npids)
-{
-	struct msg out[16];
-	int n = 0, status;
-	struct rusage ru;
-	pid_t pid;
-
-	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
-		for (int i = 0; i < npids; i++) {
-			if (pids[i] != pid)
-				continue;
-			pids[i] = 0;
-			if (n == 16) {
-				/* flush: rare, but keep every exit */
-				for (int k = 0; k < n; k++)
-					init_send(ctl, &out[k]);
-				n = 0;
-			}
-			out[n] = (struct msg){
-				.type = MSG_EXITED, .id = i, .status = status, .pid = pid,
-				.cpu_ms = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
-					  (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000,
-				.maxrss_kib = ru.ru_maxrss,
-			};
-			n++;
-		}
-	}
-	if (n) {
-		int others = count_processes();
-
-		for (int k = 0; k < n; k++) {
-			out[k].others = others;
-			init_send(ctl, &out[k]);
-		}
-	}
-}
-
-/*
- * Unprivileged, the box maps one uid, init's root, which owns the box's
- * namespaces (the ipc sysctls want a mapped root). Once the root is built,
- * init moves into a user namespace of its own where that uid is 1000, so
- * that the programs it forks hold no capability over the box's namespaces.
- * We are still dumpable here, and no program exists yet, so writing our own
- * maps races with nothing.
- */
-static int nest_user_namespace(struct mnt_error *me)
-{
-	static const struct { const char *file, *text; } maps[] = {
-		{ "/proc/self/uid_map", "1000 0 1" },
-		{ "/proc/self/setgroups", "deny" },
-		{ "/proc/self/gid_map", "1000 0 1" },
-	};
-
-	if (unshare(CLONE_NEWUSER) < 0) {
-		*me = (struct mnt_error){ .step = "unshare a nested user namespace", .err = errno };
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		if (write_file(maps[i].file, maps[i].text) < 0) {
-			*me = (struct mnt_error){ .step = "write", .err = errno };
-			snprintf(me->path, sizeof(me->path), "%s", maps[i].file);
-			return -1;
-		}
-	return 0;
-}
-
-static void __attribute__((noreturn)) init_main(struct box *b, int ctl, int src, int ro)
-{
-	struct msg *m = malloc(sizeof(*m));
-	struct mnt_error me;
-	pid_t *pids;
-	int npids = 1024, sfd, fds[4], nfds;
-	sigset_t chld;
-
-	/* die with the supervisor; the kernel then kills the whole box */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	umask(022);
-	/* keep ctl and src only: nothing else of the supervisor's, such as
-	 * another box's pipes, may be held here */
-	ctl = fcntl(ctl, F_DUPFD_CLOEXEC, 10);
-	if (src >= 0)
-		src = fcntl(src, F_DUPFD_CLOEXEC, 10);
-	if (ro >= 0)
-		ro = fcntl(ro, F_DUPFD_CLOEXEC, 10);
-	if (ctl < 0 || dup2(ctl, 3) < 0)
-		_exit(1);
-	ctl = 3;
-	if (src >= 0 && dup2(src, 4) < 0)
-		_exit(1);
-	src = src >= 0 ? 4 : -1;
-	if (ro >= 0 && dup2(ro, 5) < 0)
-		_exit(1);
-	ro = ro >= 0 ? 5 : -1;
-	close_range(6, ~0U, 0);
-	if (src < 0)
-		close(4);
-	if (ro < 0)
-		close(5);
-	{
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		for (int i = 0; i < 3 && null >= 0; i++)
-			dup2(null, i);
-		if (null > 2)
-			close(null);
-	}
-	pids = calloc((size_t)npids, sizeof(*pids));
-	if (!m || !pids)
-		_exit(1);
-
-	/* wait until the supervisor has written our uid map and put us in
-	 * the box's cgroup */
-	nfds = 0;
-	if (recv_fds(ctl, m, sizeof(*m), NULL, &nfds, NULL) <= 0 || m->type != MSG_GO)
-		_exit(1);
-
-	memset(m, 0, sizeof(*m));
-	if (b->iso.cgroupns && unshare(CLONE_NEWCGROUP) < 0)
-		b->iso.cgroupns = 0;	/* reported below as a note */
-	if (sethostname("ipcgrade", 8) < 0) {
-		me = (struct mnt_error){ .step = "sethostname", .err = errno };
-		goto failed;
-	}
-	/* /work belongs to the programs' uid: 1000 here, or our own root
-	 * when they get a user namespace of their own (where it is 1000) */
-	if (mnt_build_root(src, ro, b->nested ? 0 : BOX_UID, b->nested ? 0 : BOX_GID,
-			   &b->lim, &me) < 0)
-		goto failed;
-	if (src >= 0)
-		close(src);
-	if (ro >= 0)
-		close(ro);
-	if (b->nested && nest_user_namespace(&me) < 0)
-		goto failed;
-	prctl(PR_SET_DUMPABLE, 0);
-
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
-	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		me = (struct mnt_error){ .step = "signalfd", .err = errno };
-		goto failed;
-	}
-	m->type = MSG_READY;
-	m->others = b->iso.cgroupns;
-	init_send(ctl, m);
-
-	for (;;) {
-		struct pollfd p[2] = { { .fd = ctl, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-		struct signalfd_siginfo si;
-		ssize_t n;
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(1);
-		}
-		if (p[1].revents & POLLIN) {
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				;
-			init_reap(ctl, pids, npids);
-		}
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		nfds = 4;
-		n = recv_fds(ctl, m, sizeof(*m), fds, &nfds, NULL);
-		if (n <= 0)
-			_exit(0);	/* the supervisor is gone: so is the box */
-		if (m->type == MSG_SPAWN) {
-			init_spawn(b, ctl, m, fds, nfds, pids, npids);
-		} else {
-			for (int i = 0; i < nfds; i++)
-				close(fds[i]);
-			if (m->type == MSG_COUNT) {
-				struct msg r = { .type = MSG_COUNTED, .others = count_processes() };
-
-				init_send(ctl, &r);
-			} else if (m->type == MSG_OPEN) {
-				init_open(ctl, m);
-			} else if (m->type == MSG_READ) {
-				init_read(ctl, m);
-			} else if (m->type == MSG_SEMVAL) {
-				/* a semaphore's value is not in /proc/sysvipc/sem */
-				struct msg r = { .type = MSG_SEMVAL_DONE };
-				int id = semget((key_t)m->size, 0, 0);
-				int v = id < 0 ? -1 : semctl(id, m->id, GETVAL);
-
-				r.status = v < 0 ? errno : 0;
-				r.size = v;
-				init_send(ctl, &r);
-			}
-		}
-	}
-
-failed:
-	m->type = MSG_FAIL;
-	m->status = me.err;
-	m->bad_input = me.bad_input;
-	snprintf(m->text, sizeof(m->text), "%s%s%s%s", me.step, me.path[0] ? " '" : "",
-		 me.path, me.path[0] ? "'" : "");
-	init_send(ctl, m);
-	_exit(1);
 }
 
 /* ---- outside: the supervisor ---- */
@@ -590,7 +154,7 @@ static void note(struct box *b, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (b->iso.nnotes == 4)
+	if (b->iso.nnotes == (int)(sizeof(b->iso.notes) / sizeof(b->iso.notes[0])))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->iso.notes[b->iso.nnotes++], sizeof(b->iso.notes[0]), fmt, ap);
@@ -657,9 +221,40 @@ static void kill_box(struct box *b, enum box_status status, enum box_limit limit
 	b->kill_limit = limit;
 	b->kill_proc = proc;
 	/* SIGKILL to pid 1 of a pid namespace kills all of it; the kernel
-	 * lets it through because we are outside */
-	if (b->init_pid > 0)
+	 * lets it through because we are outside. Without one, init must do
+	 * it (box_finish waits, and makes sure) */
+	if (b->init_pid > 0 && b->host) {
+		struct msg m = { .type = MSG_KILL };
+
+		if (b->ctl < 0 || box_send(b, &m, 0, NULL, 0) < 0)
+			kill(b->init_pid, SIGKILL);
+	} else if (b->init_pid > 0) {
 		kill(b->init_pid, SIGKILL);
+	}
+}
+
+/*
+ * Host mode: init kills every process of the box, then exits, closing ctl.
+ * Exits reported meanwhile are still recorded. Should init not be done in
+ * time, it is killed, and whatever it had not killed yet may be left.
+ */
+static void handle_ctl(struct box *b);
+
+static void wait_host_teardown(struct box *b)
+{
+	int64_t deadline = now_ms() + 10000;
+
+	while (b->ctl >= 0) {
+		struct pollfd pfd = { .fd = b->ctl, .events = POLLIN };
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+			note(b, "the box's init did not finish killing its processes in time");
+			kill(b->init_pid, SIGKILL);
+			break;
+		}
+		handle_ctl(b);
+	}
 }
 
 static int find_proc_by_pid(struct box *b, pid_t pid)
@@ -1042,11 +637,14 @@ int box_pump_with(struct box *b, int timeout_ms, struct pollfd *extra, int nextr
 	return ret;
 }
 
-static int wait_ready(struct box *b, struct box_error *err)
+/* *refused is set when init failed for want of a privilege (EPERM, EACCES) */
+static int wait_ready(struct box *b, struct box_error *err, int *refused)
 {
 	struct msg m;
 	ssize_t n = recv_fds(b->ctl, &m, sizeof(m), NULL, NULL, NULL);
 
+	*refused = n > 0 && m.type == MSG_FAIL && !m.bad_input &&
+		   (m.status == EPERM || m.status == EACCES);
 	if (n > 0 && m.type == MSG_READY) {
 		if (b->iso.cgroupns && !m.others) {
 			b->iso.cgroupns = 0;
@@ -1065,31 +663,303 @@ static int wait_ready(struct box *b, struct box_error *err)
 	return set_error(err, BOX_EINTERNAL, "the box's init died while starting");
 }
 
-static pid_t clone_init(struct box *b, int flags)
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U	/* Linux 6.3: executable even where vm.memfd_noexec says not */
+#endif
+
+/* init.c, built static and linked in by initimg.S */
+extern const unsigned char box_init_image[], box_init_image_end[];
+
+/*
+ * A read-only descriptor of a sealed memfd holding the init image, made
+ * once per process: every box execs it without a path, so init is found
+ * wherever ipcgrade is installed and nothing on disk can swap it. The
+ * writable descriptor is closed, as exec refuses a file open for writing.
+ */
+static int init_image(struct box_error *err)
 {
-	/* a raw clone without a new stack behaves as fork(), in the new
-	 * namespaces */
-	(void)b;
-	return (pid_t)syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, NULL);
+	static int fd = -1;
+	size_t len = (size_t)(box_init_image_end - box_init_image);
+	char path[64];
+	int w;
+
+	if (fd >= 0)
+		return fd;
+	w = memfd_create("ipcbox-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (w < 0 && errno == EINVAL)	/* before Linux 6.3 */
+		w = memfd_create("ipcbox-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (w < 0)
+		return set_error(err, BOX_EINTERNAL, "cannot make the box's init image: "
+				 "memfd_create: %s", strerror(errno));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", w);
+	if (xwrite_all(w, box_init_image, len) < 0 || fchmod(w, 0555) < 0 ||
+	    fcntl(w, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		set_error(err, BOX_EINTERNAL, "cannot make the box's init image: %s",
+			  strerror(errno));
+		close(w);
+		return -1;
+	}
+	close(w);
+	return fd;
 }
 
-int box_new(const struct box_config *cfg, struct box **out, struct box_error *err)
+struct init_start {
+	int ctl, src, ro, image, keep_stderr, userns;
+	int exec_errno;		/* written by the child when exec fails */
+};
+
+/*
+ * In a new user namespace we hold every capability, but our uid has no
+ * mapping there until the supervisor writes it, after our exec; and exec
+ * by an unmapped uid keeps only the ambient set. So make them ambient.
+ */
+static int keep_capabilities(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -1;
+	d[0].inheritable = d[0].permitted;
+	d[1].inheritable = d[1].permitted;
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -1;
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return errno == EINVAL && cap > 0 ? 0 : -1;	/* past the last */
+	return 0;
+}
+
+/*
+ * The child of clone_init(), on the caller's stack and in its memory until
+ * exec: it puts init's descriptors where proto.h says and execs the image.
+ * It writes nothing of ours but exec_errno (and errno).
+ */
+static int init_start_child(void *arg)
+{
+	static char *const argv[] = { "ipcbox-init", NULL }, *const envp[] = { NULL };
+	struct init_start *s = arg;
+	int ctl = fcntl(s->ctl, F_DUPFD_CLOEXEC, 10);
+	int src = s->src >= 0 ? fcntl(s->src, F_DUPFD_CLOEXEC, 10) : -1;
+	int ro = s->ro >= 0 ? fcntl(s->ro, F_DUPFD_CLOEXEC, 10) : -1;
+	int image = fcntl(s->image, F_DUPFD_CLOEXEC, 10);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (ctl < 0 || (s->src >= 0 && src < 0) || (s->ro >= 0 && ro < 0) || image < 0 ||
+	    null < 0 || dup2(ctl, INIT_CTL_FD) < 0 ||
+	    (src >= 0 && dup2(src, INIT_SRC_FD) < 0) || (ro >= 0 && dup2(ro, INIT_RO_FD) < 0) ||
+	    dup2(null, 0) < 0 || dup2(null, 1) < 0 || (!s->keep_stderr && dup2(null, 2) < 0))
+		goto fail;
+	if (s->userns && keep_capabilities() < 0)
+		goto fail;
+	if (src < 0)
+		close(INIT_SRC_FD);
+	if (ro < 0)
+		close(INIT_RO_FD);
+	/* nothing else of the supervisor's, such as another box's pipes */
+	close_range(INIT_RO_FD + 1, (unsigned)image - 1, 0);
+	close_range((unsigned)image + 1, ~0U, 0);
+	syscall(SYS_execveat, image, "", argv, envp, AT_EMPTY_PATH);
+fail:
+	s->exec_errno = errno ? errno : EIO;
+	_exit(127);
+}
+
+/*
+ * Start init in new namespaces (flags), without copying our address space:
+ * CLONE_VFORK holds us until the child has exec'd the image or failed.
+ * Returns its pid, -1 if the clone failed, -2 if the exec did (errno set).
+ */
+static pid_t clone_init(struct box *b, int flags, int ctl, int image)
+{
+	char stack[16384] __attribute__((aligned(16)));
+	struct init_start s = {
+		.ctl = ctl, .src = b->src_fd, .ro = b->ro_fd, .image = image,
+		.keep_stderr = tracing(), .userns = !!(flags & CLONE_NEWUSER),
+	};
+	pid_t pid = clone(init_start_child, stack + sizeof(stack),
+			  CLONE_VM | CLONE_VFORK | SIGCHLD | flags, &s);
+
+	if (pid > 0 && s.exec_errno) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = s.exec_errno;
+		return -2;
+	}
+	return pid;
+}
+
+static void stop_init(struct box *b)
+{
+	if (b->init_pid > 0) {
+		kill(b->init_pid, SIGKILL);
+		while (waitpid(b->init_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		b->init_pid = 0;
+	}
+	if (b->ctl >= 0)
+		close(b->ctl);
+	b->ctl = -1;
+	cgroup_remove(&b->cg);
+	memset(&b->iso, 0, sizeof(b->iso));
+}
+
+/*
+ * Host mode, said loudly: the verdict carries these notes, and `ipcgrade
+ * run` prints them.
+ */
+static void host_notes(struct box *b, const char *why)
+{
+	note(b, "NO ISOLATION: an ordinary user gets no usable user namespace here (%s)", why);
+	note(b, "the programs run as you, in %s, and can read and write your files", b->hostdir);
+	note(b, "SysV IPC and /dev/shm are this machine's: the SysV objects made while the "
+	     "box ran are removed at its end, /dev/shm is not cleaned");
+	note(b, "only the seccomp filter and rlimits hold the programs");
+}
+
+/*
+ * Start init: cloned into the namespaces (or, in host mode, none), its uid
+ * map written, in the box's cgroup, configured, and ready. Returns 0; 1
+ * when an ordinary user's namespaces are refused or powerless, which host
+ * mode can still serve; or -1 with err set.
+ */
+static int start_init(struct box *b, int host, struct box_error *err)
 {
 	static unsigned counter;
 	const int ns = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
 		       CLONE_NEWNET | CLONE_NEWUTS;
-	struct box *b = calloc(1, sizeof(*b));
-	int sv[2] = { -1, -1 }, root = geteuid() == 0, ret;
+	int sv[2] = { -1, -1 }, root = geteuid() == 0, image, refused, ret = -1;
 	char name[64], why[256];
-	struct msg go = { .type = MSG_GO };
+	struct init_config *conf = NULL;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return set_error(err, BOX_EINTERNAL, "socketpair: %s", strerror(errno));
+	snprintf(name, sizeof(name), "ipcgrade-%d-%u", (int)getpid(), counter++);
+	trace("setup");
+	if (cgroup_create(&b->cg, name, &b->lim, why, sizeof(why)) < 0)
+		note(b, "%s: memory and process limits are enforced per process with rlimits", why);
+	b->iso.cgroup = b->cg.version == 1 ? "v1" : b->cg.version == 2 ? "v2" : "none";
+	trace("cgroup created");
+	if ((image = init_image(err)) < 0)
+		goto out;
+	b->host = host;
+	if (host) {
+		b->nested = 0;
+		if ((b->host_lock_fd = host_lock()) < 0 ||
+		    host_dir_make(b->hostdir, sizeof(b->hostdir)) < 0) {
+			b->hostdir[0] = '\0';
+			set_error(err, BOX_EINTERNAL, "cannot make the box's directory: %s",
+				  strerror(errno));
+			goto out;
+		}
+		host_notes(b, b->no_ns_why);
+		b->init_pid = clone_init(b, 0, sv[1], image);
+	} else {
+		b->iso.userns = b->iso.cgroupns = 1;
+		b->nested = !root;
+		b->init_pid = clone_init(b, ns, sv[1], image);
+		if (b->init_pid == -1 && root) {
+			/* e.g. user namespaces disabled by sysctl: root can
+			 * still have every other namespace */
+			b->iso.userns = 0;
+			b->nested = 0;
+			note(b, "no user namespace (%s): the box's init runs as host root",
+			     strerror(errno));
+			b->init_pid = clone_init(b, ns & ~CLONE_NEWUSER, sv[1], image);
+		} else if (b->init_pid == -1) {
+			b->init_pid = 0;
+			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "%s", strerror(errno));
+			ret = 1;
+			goto out;
+		}
+	}
+	if (b->init_pid == -2) {
+		b->init_pid = 0;
+		set_error(err, BOX_EINTERNAL, "cannot start the box's init: execveat: %s%s",
+			  strerror(errno), errno == EACCES || errno == EPERM ?
+			  " (is sysctl vm.memfd_noexec set?)" : "");
+		goto out;
+	}
+	if (b->init_pid < 0) {
+		b->init_pid = 0;
+		set_error(err, BOX_EINTERNAL, "cannot create the box's namespaces: %s",
+			  strerror(errno));
+		goto out;
+	}
+	trace("clone");
+	close(sv[1]);
+	sv[1] = -1;
+	b->ctl = sv[0];
+	sv[0] = -1;
+	b->iso.pidns = b->iso.mountns = b->iso.ipcns = b->iso.netns = b->iso.utsns = !host;
+	b->iso.seccomp = 1;
+	if (b->iso.userns && write_maps(b->init_pid, root) < 0) {
+		set_error(err, BOX_EINTERNAL, "cannot write the box's uid map: %s", strerror(errno));
+		goto out;
+	}
+	trace("uid maps");
+	if (b->cg.version && cgroup_attach(&b->cg, b->init_pid) < 0) {
+		note(b, "cannot enter the box's cgroup (%s): limits per process only", strerror(errno));
+		cgroup_remove(&b->cg);
+		b->iso.cgroup = "none";
+	}
+	if (!b->cg.version)
+		b->iso.cgroupns = 0;
+	trace("cgroup attach");
+	if (!(conf = calloc(1, sizeof(*conf)))) {
+		set_error(err, BOX_EINTERNAL, "out of memory");
+		goto out;
+	}
+	if (b->bpf.len > MAX_FILTER_LEN) {
+		set_error(err, BOX_EINTERNAL, "the seccomp filter is too long (%u instructions)",
+			  b->bpf.len);
+		goto out;
+	}
+	*conf = (struct init_config){
+		.type = MSG_CONFIG, .limits = b->lim, .nested = b->nested,
+		.cgroupns = b->iso.cgroupns, .have_cgroup = b->cg.version != 0,
+		.trace = tracing(), .host = host, .filter_len = b->bpf.len,
+	};
+	snprintf(conf->hostdir, sizeof(conf->hostdir), "%s", host ? b->hostdir : "");
+	memcpy(conf->filter, b->bpf.insns, b->bpf.len * sizeof(conf->filter[0]));
+	if (send_fds(b->ctl, conf, offsetof(struct init_config, filter) +
+		     b->bpf.len * sizeof(conf->filter[0]), NULL, 0) < 0) {
+		set_error(err, BOX_EINTERNAL, "cannot configure the box's init: %s",
+			  strerror(errno));
+		goto out;
+	}
+	if (wait_ready(b, err, &refused) < 0) {
+		/* e.g. user namespaces that grant no capability (Ubuntu's
+		 * AppArmor restriction): the first mount or sethostname fails */
+		if (refused && !root && !host) {
+			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "%.150s", err->message);
+			ret = 1;
+		}
+		goto out;
+	}
+	trace("root built");
+	ret = 0;
+out:
+	free(conf);
+	for (int i = 0; i < 2; i++)
+		if (sv[i] >= 0)
+			close(sv[i]);
+	return ret;
+}
+
+int box_new(const struct box_config *cfg, struct box **out, struct box_error *err)
+{
+	struct box *b = calloc(1, sizeof(*b));
 	struct itimerspec its = { 0 };
+	int ret;
 
 	*out = NULL;
 	if (!b)
 		return set_error(err, BOX_EINTERNAL, "out of memory");
 	b->cfg = *cfg;
 	b->lim = cfg->limits;
-	b->ctl = b->timer_fd = b->src_fd = b->ro_fd = -1;
+	b->ctl = b->timer_fd = b->src_fd = b->ro_fd = b->host_lock_fd = -1;
 	b->kill_proc = -1;
 	b->count_at_kill = -1;
 	if (seccomp_notify_alloc(&b->req, &b->resp) < 0) {
@@ -1119,64 +989,13 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 			goto fail;
 		}
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		set_error(err, BOX_EINTERNAL, "socketpair: %s", strerror(errno));
+	ret = start_init(b, 0, err);
+	if (ret == 1) {
+		stop_init(b);
+		ret = start_init(b, 1, err);
+	}
+	if (ret != 0)
 		goto fail;
-	}
-
-	snprintf(name, sizeof(name), "ipcgrade-%d-%u", (int)getpid(), counter++);
-	trace("setup");
-	if (cgroup_create(&b->cg, name, &b->lim, why, sizeof(why)) < 0)
-		note(b, "%s: memory and process limits are enforced per process with rlimits", why);
-	b->iso.cgroup = b->cg.version == 1 ? "v1" : b->cg.version == 2 ? "v2" : "none";
-
-	b->iso.userns = 1;
-	b->iso.cgroupns = 1;
-	b->nested = !root;
-	trace("cgroup created");
-	b->init_pid = clone_init(b, ns);
-	if (b->init_pid < 0 && root) {
-		/* e.g. user namespaces disabled by sysctl: root can still have
-		 * every other namespace */
-		b->iso.userns = 0;
-		b->nested = 0;
-		note(b, "no user namespace (%s): the box's init runs as host root", strerror(errno));
-		b->init_pid = clone_init(b, ns & ~CLONE_NEWUSER);
-	}
-	if (b->init_pid < 0) {
-		set_error(err, BOX_EINTERNAL,
-			  "cannot create the box's namespaces: %s (unprivileged user namespaces "
-			  "may be disabled: sysctl user.max_user_namespaces, "
-			  "kernel.unprivileged_userns_clone)", strerror(errno));
-		goto fail;
-	}
-	if (b->init_pid == 0) {
-		close(sv[0]);
-		init_main(b, sv[1], b->src_fd, b->ro_fd);
-	}
-	trace("clone");
-	close(sv[1]);
-	sv[1] = -1;
-	b->ctl = sv[0];
-	b->iso.pidns = b->iso.mountns = b->iso.ipcns = b->iso.netns = b->iso.utsns = 1;
-	b->iso.seccomp = 1;
-	if (b->iso.userns && write_maps(b->init_pid, root) < 0) {
-		set_error(err, BOX_EINTERNAL, "cannot write the box's uid map: %s", strerror(errno));
-		goto fail;
-	}
-	trace("uid maps");
-	if (b->cg.version && cgroup_attach(&b->cg, b->init_pid) < 0) {
-		note(b, "cannot enter the box's cgroup (%s): limits per process only", strerror(errno));
-		cgroup_remove(&b->cg);
-		b->iso.cgroup = "none";
-	}
-	if (!b->cg.version)
-		b->iso.cgroupns = 0;
-	go.others = b->iso.cgroupns;
-	trace("cgroup attach");
-	if (box_send(b, &go, 0, NULL, 0) < 0 || wait_ready(b, err) < 0)
-		goto fail;
-	trace("root built");
 	if (b->src_fd >= 0) {
 		close(b->src_fd);
 		b->src_fd = -1;
@@ -1198,10 +1017,6 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 	return 0;
 
 fail:
-	if (sv[1] >= 0)
-		close(sv[1]);
-	if (b->ctl < 0 && sv[0] >= 0)
-		close(sv[0]);
 	box_free(b);
 	return -1;
 }
@@ -1477,12 +1292,17 @@ void box_finish(struct box *b)
 	if (b->init_pid > 0) {
 		trace("finish");
 		kill_box(b, BOX_SIGNAL, LIMIT_NONE, -1);
+		if (b->host)
+			wait_host_teardown(b);
 		while (waitpid(b->init_pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
 	b->reaped = 1;
 	b->finished = 1;
 	trace("init reaped");
+	if (b->hostdir[0] && host_dir_remove(b->hostdir) < 0)
+		note(b, "cannot remove the box's directory %s: %s", b->hostdir, strerror(errno));
+	b->hostdir[0] = '\0';
 	/* every process of the box is gone: what is still in the pipes and
 	 * sockets ends in EOF */
 	for (int i = 0; i < b->nprocs; i++) {
@@ -1531,6 +1351,9 @@ void box_free(struct box *b)
 	if (b->ro_fd >= 0)
 		close(b->ro_fd);
 	cgroup_remove(&b->cg);
+	if (b->hostdir[0])	/* box_new failed: there is no verdict to tell */
+		host_dir_remove(b->hostdir);
+	host_unlock(b->host_lock_fd);
 	policy_release(&b->bpf);
 	trace("freed");
 	if (b->req)

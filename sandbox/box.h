@@ -91,7 +91,7 @@ struct box_violation {
 struct box_isolation {
 	int userns, pidns, mountns, ipcns, netns, utsns, cgroupns, seccomp;
 	const char *cgroup;	/* "v1", "v2" or "none" */
-	char notes[4][160];
+	char notes[6][160];
 	int nnotes;
 };
 

@@ -17,7 +17,7 @@ static int is_fs(const char *path, long magic)
 {
 	struct statfs s;
 
-	return statfs(path, &s) == 0 && s.f_type == magic;
+	return statfs(path, &s) == 0 && (unsigned long)s.f_type == (unsigned long)magic;
 }
 
 /* our own cgroup in one hierarchy, from /proc/self/cgroup */

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -22,7 +23,7 @@ static int fail(struct mnt_error *e, const char *step, const char *path)
 {
 	e->step = step;
 	e->err = errno;
-	snprintf(e->path, sizeof(e->path), "%s", path ? path : "");
+	snprintf(e->path, sizeof(e->path), "%.255s", path ? path : "");
 	return -1;
 }
 
@@ -296,6 +297,42 @@ static int copy_into(int src_fd, const char *dst, uid_t uid, gid_t gid, struct m
 	return ret;
 }
 
+/*
+ * Without a mount namespace nothing can be mounted read-only: take the
+ * write bits off instead, which keeps out mistakes, not the owner.
+ */
+static int make_read_only(const char *path, struct mnt_error *e)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), ret = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return fail(e, "open", path);
+	}
+	while (ret == 0 && (de = readdir(d))) {
+		struct stat st;
+		char sub[PATH_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			ret = fail(e, "stat", de->d_name);
+		} else if (S_ISDIR(st.st_mode)) {
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			ret = make_read_only(sub, e);
+		} else if (fchmodat(dirfd(d), de->d_name, st.st_mode & 0555, 0) < 0) {
+			ret = fail(e, "chmod", de->d_name);
+		}
+	}
+	if (ret == 0 && fchmod(dirfd(d), 0555) < 0)
+		ret = fail(e, "chmod", path);
+	closedir(d);
+	return ret;
+}
+
 int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box_limits *l,
 		   struct mnt_error *e)
 {
@@ -356,4 +393,27 @@ int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
 		return fail(e, "remount read-only", "/");
 	return 0;
+}
+
+int mnt_build_host(const char *dir, int src_fd, int ro_fd, struct mnt_error *e)
+{
+	static const struct { const char *name; mode_t mode; } dirs[] = {
+		{ "work", 0755 }, { "tmp", 0700 }, { "box", 0755 },
+	};
+	char path[PATH_MAX];
+	int ret = 0;
+
+	memset(e, 0, sizeof(*e));
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dirs[i].name);
+		if (mkdir(path, dirs[i].mode) < 0)
+			return fail(e, "mkdir", path);
+	}
+	snprintf(path, sizeof(path), "%s/work", dir);
+	if (src_fd >= 0 && copy_into(src_fd, path, getuid(), getgid(), e) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/box", dir);
+	if (ro_fd >= 0 && (ret = copy_into(ro_fd, path, getuid(), getgid(), e)) == 0)
+		ret = make_read_only(path, e);
+	return ret;
 }

@@ -326,14 +326,6 @@ void policy_release(struct policy_bpf *bpf)
 	bpf->len = 0;
 }
 
-int policy_load(const struct policy_bpf *bpf)
-{
-	struct sock_fprog prog = { .len = bpf->len, .filter = bpf->insns };
-
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-}
-
 const char *policy_profile_name(enum policy_profile profile)
 {
 	return profile == POLICY_BUILD ? "build" : "run";

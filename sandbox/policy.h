@@ -9,9 +9,10 @@
  * Steps for a caller:
  *   1. policy_compile() once per profile, in the supervisor, before forking:
  *      libseccomp builds the filter and we keep its BPF program.
- *   2. policy_load() in the child, last before exec, after no_new_privs:
- *      one raw seccomp(2) call (async-signal-safe) that returns the
- *      notification listener for the supervisor.
+ *   2. The box's init loads it in each program, last before exec, after
+ *      no_new_privs: one raw seccomp(2) call with
+ *      SECCOMP_FILTER_FLAG_NEW_LISTENER, whose listener goes to the
+ *      supervisor (init.c; the program travels in proto.h's CONFIG).
  *   3. policy_describe() in the supervisor for each notification.
  *   4. policy_release() frees what policy_compile() allocated.
  */
@@ -46,9 +47,6 @@ struct policy_delta {
 int policy_compile(enum policy_profile profile, const struct policy_delta *delta,
 		   struct policy_bpf *out);
 void policy_release(struct policy_bpf *bpf);
-
-/* returns the listener fd, or -1 with errno set; needs no_new_privs */
-int policy_load(const struct policy_bpf *bpf);
 
 /* "socket(AF_INET, SOCK_STREAM, 0)" for a notification's data */
 void policy_describe(const struct seccomp_data *data, char *buf, size_t size);
