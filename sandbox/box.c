@@ -74,6 +74,10 @@
 #include <unistd.h>
 
 #define MAX_VIOLATIONS 32
+/* output is read through one buffer per box, not the stack: the
+ * stack-clash probes of a 64 KiB frame fault in every page of it, which
+ * a short-lived process (ipcbox) pays at each box */
+#define IOBUF_SIZE 65536
 
 struct box {
 	struct box_config cfg;
@@ -104,6 +108,7 @@ struct box {
 	struct seccomp_notif_resp *resp;
 	box_echo_fn *echo;
 	void *echo_data;
+	char *iobuf;		/* IOBUF_SIZE */
 };
 
 void box_config_init(struct box_config *cfg)
@@ -366,8 +371,8 @@ static void handle_output(struct box *b, struct box_proc *p, int stream)
 {
 	struct box_output *o = stream == 1 ? &p->out : &p->err;
 	int *fd = stream == 1 ? &p->out_fd : &p->err_fd;
-	char buf[65536];
-	ssize_t n = xread(*fd, buf, sizeof(buf));
+	char *buf = b->iobuf;
+	ssize_t n = xread(*fd, buf, IOBUF_SIZE);
 
 	if (n <= 0) {
 		close(*fd);
@@ -832,6 +837,7 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	int sv[2] = { -1, -1 }, root = geteuid() == 0, image, refused, ret = -1;
 	char name[64], why[256];
 	struct init_config *conf = NULL;
+	size_t conf_len;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return set_error(err, BOX_EINTERNAL, "socketpair: %s", strerror(errno));
@@ -907,24 +913,28 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	if (!b->cg.version)
 		b->iso.cgroupns = 0;
 	trace("cgroup attach");
-	if (!(conf = calloc(1, sizeof(*conf)))) {
-		set_error(err, BOX_EINTERNAL, "out of memory");
-		goto out;
-	}
 	if (b->bpf.len > MAX_FILTER_LEN) {
 		set_error(err, BOX_EINTERNAL, "the seccomp filter is too long (%u instructions)",
 			  b->bpf.len);
 		goto out;
 	}
-	*conf = (struct init_config){
-		.type = MSG_CONFIG, .limits = b->lim, .nested = b->nested,
-		.cgroupns = b->iso.cgroupns, .have_cgroup = b->cg.version != 0,
-		.trace = tracing(), .host = host, .filter_len = b->bpf.len,
-	};
+	conf_len = offsetof(struct init_config, filter) + b->bpf.len * sizeof(conf->filter[0]);
+	if (!(conf = malloc(conf_len))) {
+		set_error(err, BOX_EINTERNAL, "out of memory");
+		goto out;
+	}
+	memset(conf, 0, offsetof(struct init_config, filter));
+	conf->type = MSG_CONFIG;
+	conf->limits = b->lim;
+	conf->nested = b->nested;
+	conf->cgroupns = b->iso.cgroupns;
+	conf->have_cgroup = b->cg.version != 0;
+	conf->trace = tracing();
+	conf->host = host;
+	conf->filter_len = b->bpf.len;
 	snprintf(conf->hostdir, sizeof(conf->hostdir), "%s", host ? b->hostdir : "");
 	memcpy(conf->filter, b->bpf.insns, b->bpf.len * sizeof(conf->filter[0]));
-	if (send_fds(b->ctl, conf, offsetof(struct init_config, filter) +
-		     b->bpf.len * sizeof(conf->filter[0]), NULL, 0) < 0) {
+	if (send_fds(b->ctl, conf, conf_len, NULL, 0) < 0) {
 		set_error(err, BOX_EINTERNAL, "cannot configure the box's init: %s",
 			  strerror(errno));
 		goto out;
@@ -962,8 +972,8 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 	b->ctl = b->timer_fd = b->src_fd = b->ro_fd = b->host_lock_fd = -1;
 	b->kill_proc = -1;
 	b->count_at_kill = -1;
-	if (seccomp_notify_alloc(&b->req, &b->resp) < 0) {
-		set_error(err, BOX_EINTERNAL, "cannot allocate seccomp notification buffers");
+	if (seccomp_notify_alloc(&b->req, &b->resp) < 0 || !(b->iobuf = malloc(IOBUF_SIZE))) {
+		set_error(err, BOX_EINTERNAL, "out of memory");
 		goto fail;
 	}
 	trace("start");
@@ -1358,6 +1368,7 @@ void box_free(struct box *b)
 	trace("freed");
 	if (b->req)
 		seccomp_notify_free(b->req, b->resp);
+	free(b->iobuf);
 	free(b);
 }
 
