@@ -3,8 +3,10 @@
 #   docker run --rm --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
 #       -v "$PWD/submission:/submission:ro" ipcgrade check fifo /submission
 # The box makes its own namespaces and seccomp filter, which a container's
-# default seccomp profile forbids (unshare, clone with namespace flags);
-# unconfined lets ipcgrade apply its own, stricter, filter to the student.
+# default seccomp and AppArmor profiles forbid (unshare, clone with
+# namespace flags, mount); unconfined lets ipcgrade apply its own, stricter,
+# filter to the student. Without those options ipcgrade still grades, in
+# host mode: no namespaces, and every report says NO ISOLATION.
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         gcc libc6-dev make pkg-config libseccomp-dev libjansson-dev libxml2-dev musl-tools \

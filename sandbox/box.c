@@ -48,9 +48,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/capability.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -60,20 +58,18 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/sem.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <dirent.h>
 #include <stdarg.h>
 #include <unistd.h>
 
 #define MAX_VIOLATIONS 32
+/* in host mode, root's programs run as nobody */
+#define HOST_ROOT_UID 65534
 /* output is read through one buffer per box, not the stack: the
  * stack-clash probes of a 64 KiB frame fault in every page of it, which
  * a short-lived process (ipcbox) pays at each box */
@@ -816,11 +812,17 @@ static void stop_init(struct box *b)
  */
 static void host_notes(struct box *b, const char *why)
 {
-	note(b, "NO ISOLATION: an ordinary user gets no usable user namespace here (%s)", why);
-	note(b, "the programs run as you, in %s, and can read and write your files", b->hostdir);
+	note(b, "NO ISOLATION: no usable namespace can be made here (%s)", why);
+	if (geteuid() == 0)
+		note(b, "the programs run as nobody (uid %d), in %s, and can read what nobody "
+		     "can", HOST_ROOT_UID, b->hostdir);
+	else
+		note(b, "the programs run as you, in %s, and can read and write your files",
+		     b->hostdir);
 	note(b, "SysV IPC and /dev/shm are this machine's: the SysV objects made while the "
 	     "box ran are removed at its end, /dev/shm is not cleaned");
-	note(b, "only the seccomp filter and rlimits hold the programs");
+	note(b, "only the seccomp filter and rlimits%s hold the programs",
+	     b->cg.version ? ", and the box's cgroup," : "");
 }
 
 /*
@@ -852,8 +854,10 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	b->host = host;
 	if (host) {
 		b->nested = 0;
+		/* root's programs run as nobody, who must get through to work/ */
 		if ((b->host_lock_fd = host_lock()) < 0 ||
-		    host_dir_make(b->hostdir, sizeof(b->hostdir)) < 0) {
+		    host_dir_make(b->hostdir, sizeof(b->hostdir)) < 0 ||
+		    (root && chmod(b->hostdir, 0711) < 0)) {
 			b->hostdir[0] = '\0';
 			set_error(err, BOX_EINTERNAL, "cannot make the box's directory: %s",
 				  strerror(errno));
@@ -873,7 +877,9 @@ static int start_init(struct box *b, int host, struct box_error *err)
 			note(b, "no user namespace (%s): the box's init runs as host root",
 			     strerror(errno));
 			b->init_pid = clone_init(b, ns & ~CLONE_NEWUSER, sv[1], image);
-		} else if (b->init_pid == -1) {
+		}
+		if (b->init_pid == -1) {
+			/* not even that: a container without CAP_SYS_ADMIN */
 			b->init_pid = 0;
 			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "%s", strerror(errno));
 			ret = 1;
@@ -918,12 +924,12 @@ static int start_init(struct box *b, int host, struct box_error *err)
 			  b->bpf.len);
 		goto out;
 	}
-	conf_len = offsetof(struct init_config, filter) + b->bpf.len * sizeof(conf->filter[0]);
+	conf_len = sizeof(*conf) + b->bpf.len * sizeof(conf->filter[0]);
 	if (!(conf = malloc(conf_len))) {
 		set_error(err, BOX_EINTERNAL, "out of memory");
 		goto out;
 	}
-	memset(conf, 0, offsetof(struct init_config, filter));
+	memset(conf, 0, sizeof(*conf));
 	conf->type = MSG_CONFIG;
 	conf->limits = b->lim;
 	conf->nested = b->nested;
@@ -931,6 +937,9 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	conf->have_cgroup = b->cg.version != 0;
 	conf->trace = tracing();
 	conf->host = host;
+	conf->set_identity = !host || root;
+	conf->uid = !host ? BOX_UID : root ? HOST_ROOT_UID : getuid();
+	conf->gid = !host ? BOX_GID : root ? HOST_ROOT_UID : getgid();
 	conf->filter_len = b->bpf.len;
 	snprintf(conf->hostdir, sizeof(conf->hostdir), "%s", host ? b->hostdir : "");
 	memcpy(conf->filter, b->bpf.insns, b->bpf.len * sizeof(conf->filter[0]));
@@ -941,8 +950,9 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	}
 	if (wait_ready(b, err, &refused) < 0) {
 		/* e.g. user namespaces that grant no capability (Ubuntu's
-		 * AppArmor restriction): the first mount or sethostname fails */
-		if (refused && !root && !host) {
+		 * AppArmor restriction), or a container's AppArmor profile: the
+		 * first mount or sethostname fails */
+		if (refused && !host) {
 			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "%.150s", err->message);
 			ret = 1;
 		}

@@ -176,7 +176,7 @@ void host_kill_all(void)
 	}
 }
 
-int host_count_processes(void)
+int host_count_processes(uid_t uid)
 {
 	struct dirent *de;
 	struct stat st;
@@ -187,7 +187,7 @@ int host_count_processes(void)
 		return -1;
 	while ((de = readdir(d)))
 		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
-		    fstatat(dirfd(d), de->d_name, &st, 0) == 0 && st.st_uid == getuid())
+		    fstatat(dirfd(d), de->d_name, &st, 0) == 0 && st.st_uid == uid)
 			n++;
 	closedir(d);
 	return n;
@@ -207,13 +207,15 @@ static const struct sysv_kind {
 };
 
 struct host_snapshot {
+	uid_t uid;
 	int ids[3][MAX_SEEN];
 	int nids[3];
 	int overflow;
 };
 
-/* calls fn for each object our uid created, with its nattch (or 0) */
-static void each_object(void (*fn)(int kind, int id, long nattch, void *data), void *data)
+/* calls fn for each object uid created, with its nattch (or 0) */
+static void each_object(uid_t uid, void (*fn)(int kind, int id, long nattch, void *data),
+			void *data)
 {
 	char line[512];
 
@@ -238,7 +240,7 @@ static void each_object(void (*fn)(int kind, int id, long nattch, void *data), v
 				else if (col == kinds[k].nattch_column)
 					nattch = strtol(tok, NULL, 10);
 			}
-			if (id >= 0 && cuid == (long)getuid())
+			if (id >= 0 && cuid == (long)uid)
 				fn(k, (int)id, nattch, data);
 		}
 		fclose(f);
@@ -271,17 +273,19 @@ static void remove_new(int kind, int id, long nattch, void *data)
 		semctl(id, 0, IPC_RMID);
 }
 
-struct host_snapshot *host_snapshot(void)
+struct host_snapshot *host_snapshot(uid_t uid)
 {
 	struct host_snapshot *s = calloc(1, sizeof(*s));
 
-	if (s)
-		each_object(remember, s);
+	if (s) {
+		s->uid = uid;
+		each_object(uid, remember, s);
+	}
 	return s;
 }
 
 void host_cleanup(const struct host_snapshot *before)
 {
 	if (before && !before->overflow)
-		each_object(remove_new, (void *)before);
+		each_object(before->uid, remove_new, (void *)before);
 }

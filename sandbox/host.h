@@ -17,8 +17,8 @@
  *      and /tmp are the box directory's work, box and tmp;
  *   3. host_kill_all(), then host_cleanup(): every descendant is killed
  *      (init is a subreaper, so a double fork does not escape it; killing
- *      init does), then the SysV objects the user's uid created while the
- *      box ran are removed, for a leftover queue would change the next
+ *      init does), then the SysV objects the programs' uid created while
+ *      the box ran are removed, for a leftover queue would change the next
  *      box's result; a shared memory segment only if nothing has it
  *      attached, as the user's other programs (X11) make them too.
  * /dev/shm is left as it is: nothing there tells the box's from the rest.
@@ -28,6 +28,7 @@
 #define SANDBOX_HOST_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 int host_lock(void);
 void host_unlock(int fd);
@@ -39,11 +40,12 @@ const char *host_relative(const char *path);
 void host_kill_all(void);
 /* how many descendants init has (the box's processes, zombies included) */
 int host_count_descendants(void);
-/* how many processes of the caller's uid there are (RLIMIT_NPROC counts them) */
-int host_count_processes(void);
+/* how many processes uid has (RLIMIT_NPROC counts them all) */
+int host_count_processes(uid_t uid);
 
 struct host_snapshot;
-struct host_snapshot *host_snapshot(void);	/* NULL: out of memory */
+/* the SysV objects uid (the programs') made; NULL: out of memory */
+struct host_snapshot *host_snapshot(uid_t uid);
 void host_cleanup(const struct host_snapshot *before);
 
 #endif

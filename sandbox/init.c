@@ -48,7 +48,6 @@
 #include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -183,11 +182,11 @@ exec_child(const struct msg *m, int in, int out, int err, int report)
 	 * bounding set is empty already); then become the box's user; then
 	 * drop whatever is left */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (!cfg->host && setgroups(0, NULL) < 0 && errno != EPERM)
+	if (cfg->set_identity && setgroups(0, NULL) < 0 && errno != EPERM)
 		child_fail(report, "setgroups");
-	if (!cfg->host && setresgid(BOX_GID, BOX_GID, BOX_GID) < 0)
+	if (cfg->set_identity && setresgid(cfg->gid, cfg->gid, cfg->gid) < 0)
 		child_fail(report, "setresgid");
-	if (!cfg->host && setresuid(BOX_UID, BOX_UID, BOX_UID) < 0)
+	if (cfg->set_identity && setresuid(cfg->uid, cfg->uid, cfg->uid) < 0)
 		child_fail(report, "setresuid");
 	if (drop_capabilities() < 0)
 		child_fail(report, "capset");
@@ -241,18 +240,18 @@ exec_child(const struct msg *m, int in, int out, int err, int report)
 static int host_setup(int src, int ro, struct mnt_error *me)
 {
 	static char home[PATH_MAX + 8], tmp[PATH_MAX + 8];
-	int running = host_count_processes();
+	int running = host_count_processes(cfg->uid);
 
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		*me = (struct mnt_error){ .step = "become a subreaper", .err = errno };
 		return -1;
 	}
-	if (!(host_before = host_snapshot())) {
+	if (!(host_before = host_snapshot(cfg->uid))) {
 		*me = (struct mnt_error){ .step = "list SysV objects", .err = ENOMEM };
 		return -1;
 	}
-	if (mnt_build_host(cfg->hostdir, src, ro, me) < 0)
+	if (mnt_build_host(cfg->hostdir, src, ro, cfg->uid, cfg->gid, me) < 0)
 		return -1;
 	host_fd = open(cfg->hostdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (host_fd < 0) {
@@ -506,7 +505,11 @@ static int nest_user_namespace(struct mnt_error *me)
 int main(void)
 {
 	/* static, not on the stack: see reply */
-	static struct init_config config;
+	static union {
+		struct init_config c;
+		char room[sizeof(struct init_config) + MAX_FILTER_LEN * sizeof(struct sock_filter)];
+	} config_buf;
+	struct init_config *config = &config_buf.c;
 	static struct msg request;
 	static pid_t pids[1024];
 	struct msg *m = &request, *r;
@@ -532,14 +535,13 @@ int main(void)
 	/* the configuration comes once the supervisor has written our uid
 	 * map and put us in the box's cgroup */
 	nfds = 0;
-	got = recv_fds(ctl, &config, sizeof(config), NULL, &nfds, NULL);
-	if (got < (ssize_t)offsetof(struct init_config, filter) || config.type != MSG_CONFIG ||
-	    config.filter_len == 0 || config.filter_len > MAX_FILTER_LEN ||
-	    (size_t)got != offsetof(struct init_config, filter) +
-			 config.filter_len * sizeof(config.filter[0]))
+	got = recv_fds(ctl, &config_buf, sizeof(config_buf), NULL, &nfds, NULL);
+	if (got < (ssize_t)sizeof(*config) || config->type != MSG_CONFIG ||
+	    config->filter_len == 0 || config->filter_len > MAX_FILTER_LEN ||
+	    (size_t)got != sizeof(*config) + config->filter_len * sizeof(config->filter[0]))
 		_exit(1);
-	cfg = &config;
-	config.hostdir[sizeof(config.hostdir) - 1] = '\0';
+	config->hostdir[sizeof(config->hostdir) - 1] = '\0';
+	cfg = config;
 	prog_limits = cfg->limits;
 	trace("init configured");
 	if (cfg->host) {
@@ -583,9 +585,9 @@ serve:
 	r->others = cgroupns;
 	init_send(ctl, r);
 	/* while the supervisor prepares its first request; a program is
-	 * never started with a capability left in the set (in host mode we
-	 * have none to give, and no right to change the set) */
-	if (!cfg->host && drop_bounding_set() < 0)
+	 * never started with a capability left in the set (an ordinary
+	 * user's host mode has none to give, and no right to change it) */
+	if (cfg->set_identity && drop_bounding_set() < 0)
 		_exit(1);
 
 	for (;;) {

@@ -395,7 +395,8 @@ int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box
 	return 0;
 }
 
-int mnt_build_host(const char *dir, int src_fd, int ro_fd, struct mnt_error *e)
+int mnt_build_host(const char *dir, int src_fd, int ro_fd, uid_t uid, gid_t gid,
+		   struct mnt_error *e)
 {
 	static const struct { const char *name; mode_t mode; } dirs[] = {
 		{ "work", 0755 }, { "tmp", 0700 }, { "box", 0755 },
@@ -406,11 +407,12 @@ int mnt_build_host(const char *dir, int src_fd, int ro_fd, struct mnt_error *e)
 	memset(e, 0, sizeof(*e));
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, dirs[i].name);
-		if (mkdir(path, dirs[i].mode) < 0)
+		if (mkdir(path, dirs[i].mode) < 0 ||
+		    (strcmp(dirs[i].name, "box") && chown(path, uid, gid) < 0))
 			return fail(e, "mkdir", path);
 	}
 	snprintf(path, sizeof(path), "%s/work", dir);
-	if (src_fd >= 0 && copy_into(src_fd, path, getuid(), getgid(), e) < 0)
+	if (src_fd >= 0 && copy_into(src_fd, path, uid, gid, e) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/box", dir);
 	if (ro_fd >= 0 && (ret = copy_into(ro_fd, path, getuid(), getgid(), e)) == 0)

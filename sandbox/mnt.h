@@ -35,9 +35,11 @@ int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid,
 
 /*
  * Host mode (proto.h): the box is the directory dir of the host's, made by
- * the supervisor; this makes dir/work (a copy of src_fd), dir/tmp and
- * dir/box (a copy of ro_fd without write bits). Nothing is mounted.
+ * the supervisor; this makes dir/work (a copy of src_fd) and dir/tmp,
+ * owned by the programs' uid and gid, and dir/box (a copy of ro_fd
+ * without write bits). Nothing is mounted.
  */
-int mnt_build_host(const char *dir, int src_fd, int ro_fd, struct mnt_error *e);
+int mnt_build_host(const char *dir, int src_fd, int ro_fd, uid_t uid, gid_t gid,
+		   struct mnt_error *e);
 
 #endif

@@ -73,8 +73,13 @@ struct init_config {
 	 */
 	int host;
 	char hostdir[256];
+	/* who the programs are: BOX_UID in a box; in host mode the caller,
+	 * or nobody when the caller is root (set_identity then) */
+	int set_identity;
+	uid_t uid;
+	gid_t gid;
 	unsigned filter_len;
-	struct sock_filter filter[MAX_FILTER_LEN];
+	struct sock_filter filter[];	/* filter_len of them, at most MAX_FILTER_LEN */
 };
 
 #endif
