@@ -70,11 +70,17 @@ static void event(struct run *r, const char *fmt, ...)
 	char text[512];
 	va_list ap;
 
+	struct strbuf clean = { 0 };
+
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* cut at 512 bytes, maybe inside a character, and maybe quoting a
+	 * program: JSON wants UTF-8 */
+	sb_add_utf8(&clean, text, strlen(text));
 	json_array_append_new(r->events, json_pack("{s:I,s:s}", "t_ms",
-						   (json_int_t)(now_ms() - r->t0), "text", text));
+						   (json_int_t)(now_ms() - r->t0), "text", sb_str(&clean)));
+	sb_release(&clean);
 }
 
 static struct sproc *find(struct run *r, const char *id)
@@ -1132,7 +1138,7 @@ static void blame_violations(struct run *r, struct strbuf *fb, int *failed)
 json_t *engine_run_test(struct engine *e, const struct test *t)
 {
 	struct run r = { .e = e, .t = t, .events = json_array() };
-	struct strbuf fb = { 0 };
+	struct strbuf fb = { 0 }, clean = { 0 };
 	struct box_config cfg;
 	struct box_error err;
 	json_t *tags = json_array(), *res;
@@ -1216,11 +1222,15 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 	}
 	for (char **tag = t->tags; tag && *tag; tag++)
 		json_array_append_new(tags, json_string(*tag));
+	/* feedback quotes compilers and programs, which need not write UTF-8 */
+	if (failed)
+		sb_add_utf8(&clean, fb.buf, fb.len);
 	res = json_pack("{s:s,s:s,s:o,s:s,s:s,s:f,s:f,s:s,s:o}", "id", t->id, "name", t->title,
 			"tags", tags, "visibility", t->hidden ? "hidden" : "visible",
 			"status", failed ? "failed" : "passed", "score", failed ? 0.0 : t->points,
-			"max_score", t->points, "feedback", failed ? sb_str(&fb) : "",
+			"max_score", t->points, "feedback", failed ? sb_str(&clean) : "",
 			"events", r.events);
+	sb_release(&clean);
 	if (failed == 2)
 		json_object_set_new(res, "harness_error", json_true());
 	sb_release(&fb);

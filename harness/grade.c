@@ -187,6 +187,7 @@ static json_t *grade_submission(const struct grader *g, const char *dir, int hid
 	const char *refdir = reference_bins(g);
 	struct build_result res;
 	struct engine e = { .grader = g };
+	struct strbuf log = { 0 }, subname = { 0 };
 	json_t *tests, *result;
 	double score = 0, max = 0;
 	const char *base = strrchr(dir, '/');
@@ -260,12 +261,24 @@ static json_t *grade_submission(const struct grader *g, const char *dir, int hid
 		json_array_append_new(tests, tr);
 	}
 	snprintf(name, sizeof(name), "%s", base && base[1] ? base + 1 : dir);
+	/* the compiler quotes the submission, which need not be UTF-8 */
+	sb_add_utf8(&log, res.log, strlen(res.log));
+	sb_add_utf8(&subname, name, strlen(name));
 	result = json_pack("{s:s,s:s,s:f,s:f,s:{s:s,s:s,s:b},s:o,s:o,s:o}",
-			   "assignment", g->name, "submission", name, "score", score,
+			   "assignment", g->name, "submission", sb_str(&subname), "score", score,
 			   "max_score", max, "build", "status", res.ok ? "ok" : "failed",
-			   "output", res.log, "warnings", res.warnings,
+			   "output", sb_str(&log), "warnings", res.warnings,
 			   "isolation", e.isolation ? e.isolation : json_object(),
 			   "tests", tests, "violations", e.violations);
+	sb_release(&log);
+	sb_release(&subname);
+	if (!result) {
+		fprintf(stderr, "ipcgrade: cannot make the result of '%s'\n", dir);
+		*status = 3;
+		build_result_release(&res);
+		rm_tree(bins);
+		return NULL;
+	}
 	/* where the time went, for bench/grade.sh */
 	json_object_set_new(result, "timing", json_pack("{s:I,s:I,s:I}", "build_ms", (json_int_t)t_build,
 							"tests_ms", (json_int_t)t_tests,

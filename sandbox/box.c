@@ -644,6 +644,9 @@ static int wait_ready(struct box *b, struct box_error *err, int *refused)
 	struct msg m;
 	ssize_t n = recv_fds(b->ctl, &m, sizeof(m), NULL, NULL, NULL);
 
+	/* init sends a text without its NUL */
+	if (n > 0 && n < (ssize_t)sizeof(m))
+		((char *)&m)[n] = '\0';
 	*refused = n > 0 && m.type == MSG_FAIL && !m.bad_input &&
 		   (m.status == EPERM || m.status == EACCES);
 	if (n > 0 && m.type == MSG_READY) {

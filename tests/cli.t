@@ -89,3 +89,11 @@ is "$?" 1 "a submission holding a symlink gets a verdict (exit 1), not a harness
 ok "jq -r .build.output '$TMP/evil.json' | grep -q \"refusing symbolic link 'pipecat.c'\"" \
 	"  the build output says why: $(jq -r .build.output "$TMP/evil.json" | head -1)"
 ok "! jq -r .build.output '$TMP/evil.json' | grep -q 'root:x:0'" "  and shows nothing of the file it points at"
+
+# a compiler quoting a submission that is not UTF-8 (Latin-1 comments):
+# the report is still written, valid, with the byte replaced
+mkdir -p "$TMP/latin1" && printf 'int main(void) { return 0 } /* caf\xe9 */\n' >"$TMP/latin1/pipecat.c"
+"$IPCGRADE" grade pipe "$TMP/latin1" --json "$TMP/latin1.json" >/dev/null 2>&1
+is "$?" 1 "a Latin-1 submission that does not build gets a verdict (exit 1)"
+ok "jq -e '.build.output | contains(\"caf\\ufffd\")' '$TMP/latin1.json'" \
+	"  and a JSON report whose text is UTF-8 (the byte became U+FFFD)"

@@ -98,7 +98,7 @@ pycheck() {	# pycheck DESCRIPTION PYTHON-CODE ARG...: the code ends with done()
 
 # ---- the driver, and report.c under the project's warnings ----
 build_log=$(cd "$here" && cc -std=gnu11 -Wall -Wextra -I harness tests/report/render.c \
-	harness/report.c $(pkg-config --cflags --libs jansson libxml-2.0) -o "$work/render" 2>&1)
+	harness/report.c harness/strbuf.c $(pkg-config --cflags --libs jansson libxml-2.0) -o "$work/render" 2>&1)
 if [ $? != 0 ]; then
 	not_ok "the driver and report.c compile" "$build_log"
 	finish
@@ -507,7 +507,7 @@ expect_error "a result that is not an object is refused (EINVAL)" \
 # ---- memory: AddressSanitizer, UndefinedBehaviorSanitizer, LeakSanitizer ----
 asan_ok=0
 if cc -std=gnu11 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-I "$here/harness" "$fix/render.c" "$here/harness/report.c" $(pkg-config --cflags --libs jansson libxml-2.0) \
+	-I "$here/harness" "$fix/render.c" "$here/harness/report.c" "$here/harness/strbuf.c" $(pkg-config --cflags --libs jansson libxml-2.0) \
 	-o "$work/render-asan" 2>"$work/asan.log" &&
 	ASAN_OPTIONS=detect_leaks=1 "$work/render-asan" json "$fix/pass.json" >/dev/null 2>>"$work/asan.log"; then
 	asan_ok=1
