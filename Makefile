@@ -44,7 +44,8 @@ HEADERS := $(wildcard sandbox/*.h harness/*.h)
 
 all: $(BUILD)/.deps $(BUILD)/ipcgrade $(BUILD)/ipcbox
 
-$(BUILD)/.deps: .ci/deps
+# again whenever the package lists here change
+$(BUILD)/.deps: .ci/deps Makefile
 	@mkdir -p $(BUILD)
 	@sh .ci/deps $(BUILD_PKGS)
 	@touch $@
