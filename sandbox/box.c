@@ -70,6 +70,7 @@
 #define MAX_VIOLATIONS 32
 /* in host mode, root's programs run as nobody */
 #define HOST_ROOT_UID 65534
+#define HOST_ROOT_GID 65534
 /* output is read through one buffer per box, not the stack: the
  * stack-clash probes of a 64 KiB frame fault in every page of it, which
  * a short-lived process (ipcbox) pays at each box */
@@ -831,8 +832,9 @@ static void host_notes(struct box *b, const char *why)
 /*
  * Start init: cloned into the namespaces (or, in host mode, none), its uid
  * map written, in the box's cgroup, configured, and ready. Returns 0; 1
- * when an ordinary user's namespaces are refused or powerless, which host
- * mode can still serve; or -1 with err set.
+ * when the namespaces are refused (all of them, for root) or granted
+ * without the right to mount, which host mode can still serve; or -1 with
+ * err set.
  */
 static int start_init(struct box *b, int host, struct box_error *err)
 {
@@ -942,7 +944,7 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	conf->host = host;
 	conf->set_identity = !host || root;
 	conf->uid = !host ? BOX_UID : root ? HOST_ROOT_UID : getuid();
-	conf->gid = !host ? BOX_GID : root ? HOST_ROOT_UID : getgid();
+	conf->gid = !host ? BOX_GID : root ? HOST_ROOT_GID : getgid();
 	conf->filter_len = b->bpf.len;
 	snprintf(conf->hostdir, sizeof(conf->hostdir), "%s", host ? b->hostdir : "");
 	memcpy(conf->filter, b->bpf.insns, b->bpf.len * sizeof(conf->filter[0]));

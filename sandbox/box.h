@@ -14,7 +14,10 @@
  *   1. box_config_init(&cfg), then change cfg's limits, profile, copy_dir.
  *   2. box_new(&cfg, &box, err): starts init and builds the root. On
  *      failure, err says which step failed; a bad copy_dir (a symlink, a
- *      special file) is BOX_EBADINPUT, anything else BOX_EINTERNAL.
+ *      special file) is BOX_EBADINPUT, anything else BOX_EINTERNAL. Where
+ *      the namespaces are refused, or granted without the right to mount,
+ *      it falls back to host mode (host.h): no namespaces, and
+ *      box_isolation() says so in its flags and notes.
  *   3. box_spawn(box, &spawn): starts one program; returns its index. The
  *      program's stdin is spawn.stdin_fd (the box does not close it), its
  *      stdout and stderr are captured by the box.
