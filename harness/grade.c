@@ -384,7 +384,7 @@ int cmd_grade(int argc, char **argv)
 	int c, status, any = 0;
 
 	optind = 1;
-	/* options may follow ASSIGNMENT DIR, as DESIGN.md writes them */
+	/* options may follow ASSIGNMENT DIR, as the README writes them */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case O_JSON: out[REPORT_JSON] = optarg; break;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The command line contract of DESIGN.md: exit codes, bad input named by
+# The command line contract (README.md, docs/result.md): exit codes, bad input named by
 # file and line, and every report format valid against its schema.
 . "$(dirname "$0")/lib.sh"
 
