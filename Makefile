@@ -6,7 +6,7 @@ CC ?= cc
 BUILD := build
 
 # what building needs, and what the tests and the benchmark need besides
-BUILD_PKGS := gcc make pkg-config libseccomp-dev libjansson-dev libxml2-dev musl-tools
+BUILD_PKGS := gcc make pkg-config libseccomp-dev libjansson-dev libxml2-dev musl-tools patch
 CHECK_PKGS := perl jq util-linux procps bubblewrap libxml2-utils python3-jsonschema
 
 WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
@@ -106,12 +106,15 @@ clean:
 	rm -rf $(BUILD)
 
 # a few realistic submissions (the reference and some of the graders'
-# mutants) graded as a student would see it
-DEMO := pipe:reference/pipe pipe:graders/pipe/mutants/child-keeps-write-end \
-	fifo:graders/fifo/mutants/reader-rdwr msgq:graders/msgq/mutants/no-rmid \
-	signals:graders/signals/mutants/busy-wait
+# mutants, made whole from their patches) graded as a student would see it
+DEMO := pipe:reference/pipe pipe:$(BUILD)/mutants/pipe/child-keeps-write-end \
+	fifo:$(BUILD)/mutants/fifo/reader-rdwr msgq:$(BUILD)/mutants/msgq/no-rmid \
+	signals:$(BUILD)/mutants/signals/busy-wait
 
 demo: all
+	@rm -rf $(BUILD)/mutants
+	@$(BUILD)/ipcgrade selftest --materialize $(BUILD)/mutants \
+		$(patsubst $(BUILD)/mutants/%,%,$(filter $(BUILD)/mutants/%,$(foreach d,$(DEMO),$(lastword $(subst :, ,$(d))))))
 	@for d in $(DEMO); do \
 		echo "==== ipcgrade check $${d%%:*} $${d#*:}"; \
 		$(BUILD)/ipcgrade check $${d%%:*} $${d#*:}; \

@@ -1,7 +1,7 @@
 /*
  * engine: runs the tests of a grader against built programs, each test in
- * a fresh box, and returns each test's result as the native JSON of
- * DESIGN.md ({name, tags, visibility, status, score, max_score, feedback,
+ * a fresh box, and returns each test's result as the native JSON result
+ * (docs/result.md: {name, tags, visibility, status, score, max_score, feedback,
  * events}).
  *
  * Steps: fill struct engine (the grader, the host directory holding

@@ -21,6 +21,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #ifndef IPCGRADE_DATADIR
 #define IPCGRADE_DATADIR "/usr/local/share/ipcgrade"
@@ -151,15 +154,13 @@ static const char *reference_bins(const struct grader *g)
 	return r->ok ? r->dir : NULL;
 }
 
-static int link_or_copy(const char *from, const char *to)
+static int copy_file(const char *from, const char *to, mode_t mode)
 {
 	char buf[65536];
 	FILE *in, *out;
 	size_t n;
 	int ret = 0;
 
-	if (link(from, to) == 0)
-		return 0;
 	in = fopen(from, "rbe");
 	out = in ? fopen(to, "wbe") : NULL;
 	if (!in || !out) {
@@ -170,10 +171,19 @@ static int link_or_copy(const char *from, const char *to)
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 		if (fwrite(buf, 1, n, out) != n)
 			ret = -1;
+	if (ferror(in))
+		ret = -1;
 	fclose(in);
 	if (fclose(out) != 0)
 		ret = -1;
-	return ret == 0 ? chmod(to, 0755) : -1;
+	return ret == 0 ? chmod(to, mode) : -1;
+}
+
+static int link_or_copy(const char *from, const char *to)
+{
+	if (link(from, to) == 0)
+		return 0;
+	return copy_file(from, to, 0755);
 }
 
 /*
@@ -384,7 +394,7 @@ int cmd_grade(int argc, char **argv)
 	int c, status, any = 0;
 
 	optind = 1;
-	/* options may follow ASSIGNMENT DIR, as DESIGN.md writes them */
+	/* options may follow ASSIGNMENT DIR, as the README writes them */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case O_JSON: out[REPORT_JSON] = optarg; break;
@@ -492,6 +502,132 @@ static void tap(int ok, const char *fmt, ...)
 	fflush(stdout);
 }
 
+/*
+ * A mutant is stored as its bug: graders/NAME/mutants/M/mutant.patch, a
+ * unified diff against reference/NAME (paths a/FILE, b/FILE). It is
+ * applied to a fresh copy of the reference, so a change to a reference
+ * that the patch no longer fits is found, not silently left behind. GNU
+ * patch applies it with no fuzz: the context must match exactly. A mutant
+ * directory without mutant.patch is a whole submission, graded as it is.
+ */
+#define MUTANT_PATCH "mutant.patch"
+
+static int copy_tree(const char *from, const char *to)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(from);
+	int ret = 0;
+
+	if (!d)
+		return -1;
+	if (mkdir(to, 0755) < 0 && errno != EEXIST)
+		ret = -1;
+	while (ret == 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
+		snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
+		if (lstat(a, &st) < 0)
+			ret = -1;
+		else if (S_ISDIR(st.st_mode))
+			ret = copy_tree(a, b);
+		else if (S_ISREG(st.st_mode))
+			ret = copy_file(a, b, 0644);
+	}
+	closedir(d);
+	return ret;
+}
+
+/* run patch on DIR; its messages go to *log */
+static int run_patch(const char *dir, const char *patchfile, struct strbuf *log)
+{
+	char out[PATH_MAX + 16], buf[4096];
+	char *argv[] = { "patch", "--batch", "--forward", "--fuzz=0", "-p1",
+			 "--no-backup-if-mismatch", "--reject-file=-", "-d", (char *)dir,
+			 "-i", (char *)patchfile, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int fd, rc, st = 0;
+	ssize_t n;
+
+	snprintf(out, sizeof(out), "%s.log", dir);
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		sb_addf(log, "cannot create '%s': %s", out, strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, fd, 2);
+	rc = posix_spawnp(&pid, "patch", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		sb_addf(log, "cannot run 'patch' (install the Debian package patch): %s",
+			strerror(rc));
+	} else {
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		lseek(fd, 0, SEEK_SET);
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			sb_add(log, buf, (size_t)n);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			rc = -1;
+	}
+	close(fd);
+	unlink(out);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * Make mutant MDIR of assignment NAME a whole submission at OUT (which
+ * must not exist): the reference with the mutant's patch applied. 0 if
+ * MDIR holds no patch (it is a submission already), 1 when made, -1 with
+ * the reason in *err.
+ */
+static int materialize_mutant(const char *name, const char *mdir, const char *out,
+			      struct strbuf *err)
+{
+	char patchfile[PATH_MAX + 32], ref[PATH_MAX];
+
+	snprintf(patchfile, sizeof(patchfile), "%s/" MUTANT_PATCH, mdir);
+	if (access(patchfile, F_OK) < 0)
+		return 0;
+	snprintf(ref, sizeof(ref), "%s/reference/%s", root_dir(), name);
+	if (copy_tree(ref, out) < 0) {
+		sb_addf(err, "cannot copy 'reference/%s' to '%s': %s", name, out, strerror(errno));
+		return -1;
+	}
+	if (run_patch(out, patchfile, err) < 0) {
+		struct strbuf why = { 0 };
+
+		sb_addf(&why, "%s", sb_str(err));
+		sb_release(err);
+		sb_addf(err, "its " MUTANT_PATCH " no longer applies to reference/%s: update the "
+			"patch (.ci/mutant-patch remakes it from a whole copy)", name);
+		if (why.len)
+			sb_addf(err, "\n%s", sb_str(&why));
+		sb_release(&why);
+		while (err->len && err->buf[err->len - 1] == '\n')
+			err->buf[--err->len] = '\0';
+		return -1;
+	}
+	return 1;
+}
+
+/* every "# " line of a multi-line message */
+static void tap_diag(const char *text)
+{
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		printf("# %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
 static int selftest_one(const char *name, int *failures)
 {
 	struct grader g;
@@ -530,6 +666,8 @@ static int selftest_one(const char *name, int *failures)
 	n = scandir(mdir, &m, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
 		char mpath[PATH_MAX * 2], mfile[PATH_MAX * 2 + 16];
+		char tmp[PATH_MAX] = "", sub[PATH_MAX + 300];
+		const char *subdir = mpath;
 		struct expectation x;
 		struct strbuf got = { 0 }, why = { 0 };
 		size_t k;
@@ -545,7 +683,25 @@ static int selftest_one(const char *name, int *failures)
 			(*failures)++;
 			goto next;
 		}
-		result = grade_submission(&g, mpath, 1, &status);
+		/* in a directory of the mutant's name: the report names it so */
+		if (make_temp(tmp, sizeof(tmp), "mutant") < 0) {
+			tap(0, "%s/%s: cannot make a temporary directory: %s", name, m[i]->d_name,
+			    strerror(errno));
+			(*failures)++;
+			goto next;
+		}
+		snprintf(sub, sizeof(sub), "%s/%s", tmp, m[i]->d_name);
+		switch (materialize_mutant(name, mpath, sub, &why)) {
+		case -1:
+			tap(0, "%s/%s: cannot be made from the reference", name, m[i]->d_name);
+			tap_diag(sb_str(&why));
+			(*failures)++;
+			goto next;
+		case 1:
+			subdir = sub;
+			break;
+		}
+		result = grade_submission(&g, subdir, 1, &status);
 		if (!result) {
 			tap(0, "%s/%s: the harness failed", name, m[i]->d_name);
 			(*failures)++;
@@ -589,6 +745,7 @@ static int selftest_one(const char *name, int *failures)
 		}
 		json_decref(result);
 next:
+		rm_tree(tmp);
 		sb_release(&got);
 		sb_release(&why);
 		free(m[i]);
@@ -599,11 +756,105 @@ next:
 	return 0;
 }
 
+/*
+ * selftest --materialize DIR [NAME[/MUTANT]...]: write each mutant as a
+ * whole submission, DIR/NAME/MUTANT, for demos and tests that grade one
+ * by hand. Nothing is graded.
+ */
+static int materialize_all(const char *out, int argc, char **argv)
+{
+	char all[PATH_MAX], want_lab[256], mdir[PATH_MAX * 2], dst[PATH_MAX * 2];
+	struct dirent **labs = NULL, **m;
+	int nlabs, ret = 0, made = 0;
+
+	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "ipcgrade: cannot create '%s': %s\n", out, strerror(errno));
+		return 2;
+	}
+	snprintf(all, sizeof(all), "%s/graders", root_dir());
+	nlabs = scandir(all, &labs, NULL, alphasort);
+	if (nlabs < 0) {
+		fprintf(stderr, "ipcgrade: cannot read '%s': %s\n", all, strerror(errno));
+		return 3;
+	}
+	for (int l = 0; l < nlabs; l++) {
+		const char *lab = labs[l]->d_name;
+		int n;
+
+		snprintf(mdir, sizeof(mdir), "%s/%s/mutants", all, lab);
+		n = lab[0] == '.' ? -1 : scandir(mdir, &m, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			const char *mut = m[i]->d_name;
+			int wanted = argc == 0;
+			struct strbuf err = { 0 };
+			char src[PATH_MAX * 3];
+
+			for (int a = 0; a < argc; a++) {
+				const char *slash = strchr(argv[a], '/');
+
+				snprintf(want_lab, sizeof(want_lab), "%.*s",
+					 (int)(slash ? (size_t)(slash - argv[a]) : strlen(argv[a])), argv[a]);
+				wanted |= !strcmp(want_lab, lab) && (!slash || !strcmp(slash + 1, mut));
+			}
+			if (mut[0] == '.' || !wanted)
+				goto next;
+			snprintf(dst, sizeof(dst), "%s/%s", out, lab);
+			mkdir(dst, 0755);
+			snprintf(dst, sizeof(dst), "%s/%s/%s", out, lab, mut);
+			snprintf(src, sizeof(src), "%s/%s", mdir, mut);
+			switch (materialize_mutant(lab, src, dst, &err)) {
+			case 0:
+				if (copy_tree(src, dst) < 0) {
+					fprintf(stderr, "ipcgrade: cannot copy '%s': %s\n", src, strerror(errno));
+					ret = 3;
+				}
+				break;
+			case -1:
+				fprintf(stderr, "ipcgrade: %s/%s: %s\n", lab, mut, sb_str(&err));
+				ret = 1;
+				break;
+			}
+			made++;
+next:
+			sb_release(&err);
+			free(m[i]);
+		}
+		if (n >= 0)
+			free(m);
+		free(labs[l]);
+	}
+	free(labs);
+	if (!made && ret == 0) {
+		fprintf(stderr, "ipcgrade: no mutant matches");
+		for (int a = 0; a < argc; a++)
+			fprintf(stderr, " '%s'", argv[a]);
+		fprintf(stderr, "\n");
+		return 2;
+	}
+	return ret;
+}
+
 int cmd_selftest(int argc, char **argv)
 {
 	int failures = 0, ret = 0;
 
 	count = 0;
+	if (argc > 1 && !strcmp(argv[1], "--help")) {
+		printf("usage: ipcgrade selftest [ASSIGNMENT...]\n"
+		       "       ipcgrade selftest --materialize DIR [ASSIGNMENT[/MUTANT]...]\n\n"
+		       "Grades each reference (it must score full marks) and each mutant of\n"
+		       "graders/NAME/mutants/ (it must fail exactly the tests its MUTANT file\n"
+		       "names, with feedback saying what it says). --materialize writes the\n"
+		       "mutants as whole submissions, DIR/NAME/MUTANT, and grades nothing.\n");
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--materialize")) {
+		if (argc < 3) {
+			fprintf(stderr, "ipcgrade: selftest --materialize needs a directory\n");
+			return 2;
+		}
+		return materialize_all(argv[2], argc - 3, argv + 3);
+	}
 	if (argc > 1) {
 		for (int i = 1; i < argc && ret == 0; i++)
 			ret = selftest_one(argv[i], &failures);

@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	{ "list", cmd_list, "the assignments and their points" },
 	{ "check", cmd_check, "ASSIGNMENT [DIR]: the visible tests, for a student before submitting" },
 	{ "grade", cmd_grade, "ASSIGNMENT DIR [--json F] [--gradescope F] [--junit F] [--md F]: all tests" },
-	{ "selftest", cmd_selftest, "[ASSIGNMENT]: references score full marks, mutants as expected" },
+	{ "selftest", cmd_selftest, "[--materialize DIR] [ASSIGNMENT...]: references score full marks, mutants as expected" },
 	{ "run", cmd_run, "[limits] -- CMD [ARG...]: one command in a fresh box, and its verdict" },
 	{ "help", cmd_help, "show this list" },
 	{ NULL, NULL, NULL },

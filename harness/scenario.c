@@ -658,7 +658,7 @@ static int parse_test_line(struct parser *p, struct grader *g, const char *file)
 			t->tags = split_list(v, ",");
 			for (char **tag = t->tags; *tag; tag++)
 				if (!scenario_known_tag(*tag))
-					return bad(p, "unknown tag '%s' (see CURRICULUM.md: build, output, "
+					return bad(p, "unknown tag '%s' (known tags: build, output, "
 						   "blocking, open-order, eof, cleanup, signal, reaping, "
 						   "fd-hygiene, concurrency, interop, errors)", *tag);
 		} else if ((v = opt_value(&p->tok[i], "visibility"))) {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The command line contract of DESIGN.md: exit codes, bad input named by
+# The command line contract (README.md, docs/result.md): exit codes, bad input named by
 # file and line, and every report format valid against its schema.
 . "$(dirname "$0")/lib.sh"
 
+# the published schemas (JUnit XSD, Gradescope) are kept beside the
+# repository, not in it: a clone without them skips those two checks
 SCHEMAS=$ROOT/../shared/schemas
+NO_SCHEMAS="no $SCHEMAS (the published schemas beside the repository)"
 "$IPCGRADE" list >"$TMP/out" 2>&1
 is "$?" 0 "list exits 0"
 ok "grep -qE '^pipe +6' '$TMP/out' && grep -q '^fifo' '$TMP/out' && grep -q '^msgq' '$TMP/out' && grep -q '^signals' '$TMP/out'" \
@@ -12,7 +15,7 @@ ok "grep -qE '^pipe +6' '$TMP/out' && grep -q '^fifo' '$TMP/out' && grep -q '^ms
 "$IPCGRADE" check pipe "$ROOT/reference/pipe" >"$TMP/out" 2>&1
 is "$?" 0 "check of a correct submission exits 0"
 ok "grep -q '^score: 9/9' '$TMP/out'" "  and says score: 9/9"
-"$IPCGRADE" check pipe "$ROOT/graders/pipe/mutants/no-wait" >"$TMP/out" 2>&1
+"$IPCGRADE" check pipe "$(mutant pipe/no-wait)" >"$TMP/out" 2>&1
 is "$?" 1 "check of a buggy submission exits 1"
 ok "grep -q 'waitpid' '$TMP/out'" "  and the feedback names the bug"
 "$IPCGRADE" check nosuchlab . >"$TMP/out" 2>&1
@@ -42,21 +45,25 @@ ok "jq -r '.tests[0].feedback' '$TMP/broken.json' | grep -q 'did not build'" "  
 ok "jq -r .build.output '$TMP/broken.json' | grep -q 'error'" "  the report carries the compiler's messages"
 
 # every report format, from one grading
-"$IPCGRADE" grade pipe "$ROOT/graders/pipe/mutants/child-keeps-write-end" --json "$TMP/r.json" \
+"$IPCGRADE" grade pipe "$(mutant pipe/child-keeps-write-end)" --json "$TMP/r.json" \
 	--gradescope "$TMP/gs.json" --junit "$TMP/junit.xml" --md "$TMP/r.md" >/dev/null 2>&1
 is "$?" 1 "grade writes every report and exits 1 for a failing submission"
 is "$(jq -r '[.tests[].score] | add' "$TMP/r.json")" "$(jq -r .score "$TMP/r.json")" "native JSON: the score is the sum of the tests'"
 is "$(jq -r .score "$TMP/gs.json")" "$(jq -r .score "$TMP/r.json")" "Gradescope: the same score"
-if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null && [ -f "$SCHEMAS/gradescope-results.schema.json" ]; then
+if [ ! -f "$SCHEMAS/gradescope-results.schema.json" ]; then
+	skip "Gradescope results.json validates against its schema" "$NO_SCHEMAS"
+elif ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+	skip "Gradescope results.json validates against its schema" "no python3-jsonschema for /usr/bin/python3"
+else
 	ok "/usr/bin/python3 -c 'import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' '$TMP/gs.json' '$SCHEMAS/gradescope-results.schema.json'" \
 		"Gradescope results.json validates against its schema"
-else
-	skip "Gradescope results.json validates against its schema" "python3-jsonschema or the schema is missing"
 fi
-if command -v xmllint >/dev/null && [ -f "$SCHEMAS/junit-10.xsd" ]; then
-	ok "xmllint --noout --schema '$SCHEMAS/junit-10.xsd' '$TMP/junit.xml'" "JUnit XML validates against the XSD"
+if [ ! -f "$SCHEMAS/junit-10.xsd" ]; then
+	skip "JUnit XML validates against the XSD" "$NO_SCHEMAS"
+elif ! command -v xmllint >/dev/null; then
+	skip "JUnit XML validates against the XSD" "no xmllint (libxml2-utils)"
 else
-	skip "JUnit XML validates against the XSD" "xmllint or the XSD is missing"
+	ok "xmllint --noout --schema '$SCHEMAS/junit-10.xsd' '$TMP/junit.xml'" "JUnit XML validates against the XSD"
 fi
 is "$(grep -c '<failure' "$TMP/junit.xml")" "$(jq '[.tests[] | select(.status == "failed")] | length' "$TMP/r.json")" \
 	"JUnit: one failure per failed test"
@@ -97,3 +104,24 @@ mkdir -p "$TMP/latin1" && printf 'int main(void) { return 0 } /* caf\xe9 */\n' >
 is "$?" 1 "a Latin-1 submission that does not build gets a verdict (exit 1)"
 ok "jq -e '.build.output | contains(\"caf\\ufffd\")' '$TMP/latin1.json'" \
 	"  and a JSON report whose text is UTF-8 (the byte became U+FFFD)"
+
+# a mutant is a patch against its lab's reference: a reference that moves
+# under it is caught, by name, rather than graded as something else
+mkdir -p "$TMP/moved/graders/pipe/mutants" "$TMP/moved/reference"
+cp "$ROOT/graders/pipe/"*.scn "$TMP/moved/graders/pipe/"
+cp -r "$ROOT/graders/pipe/mutants/no-wait" "$TMP/moved/graders/pipe/mutants/"
+cp -r "$ROOT/reference/pipe" "$TMP/moved/reference/"
+IPCGRADE_ROOT=$TMP/moved "$IPCGRADE" selftest --materialize "$TMP/moved-ok" pipe/no-wait >"$TMP/out" 2>&1
+is "$?" 0 "selftest --materialize makes a mutant whole"
+ok "! cmp -s '$TMP/moved-ok/pipe/no-wait/pipecat.c' '$ROOT/reference/pipe/pipecat.c' && grep -q 'return failed;' '$TMP/moved-ok/pipe/no-wait/pipecat.c'" \
+	"  the reference with the mutant's change"
+sed -i 's/die("waitpid");/die("waitpid()");/' "$TMP/moved/reference/pipe/pipecat.c"
+IPCGRADE_ROOT=$TMP/moved "$IPCGRADE" selftest --materialize "$TMP/moved-bad" pipe/no-wait >"$TMP/out" 2>&1
+is "$?" 1 "a patch that no longer applies: --materialize exits 1"
+ok "grep -q 'no-wait: its mutant.patch no longer applies to reference/pipe' '$TMP/out'" "  and says so: $(head -1 "$TMP/out")"
+IPCGRADE_ROOT=$TMP/moved "$IPCGRADE" selftest pipe >"$TMP/out" 2>&1
+is "$?" 1 "selftest fails when a mutant's patch no longer applies"
+ok "grep -q '^not ok 2 - pipe/no-wait: cannot be made from the reference' '$TMP/out' && grep -q '^# its mutant.patch no longer applies' '$TMP/out'" \
+	"  naming the mutant and the reason"
+"$IPCGRADE" selftest --materialize "$TMP/none" pipe/no-such-mutant >"$TMP/out" 2>&1
+is "$?" 2 "--materialize of a mutant that does not exist exits 2"

@@ -4,6 +4,7 @@
 #   is GOT WANT DESC     pass when the two strings are equal
 #   skip DESC REASON     a check that cannot run here, said so
 #   diag TEXT            a comment line
+#   mutant LAB/M         a mutant made whole, for grading by hand
 # At exit it prints the plan and "N passed, N failed[, N skipped]", and
 # exits non-zero if anything failed.
 _n=0 _pass=0 _fail=0 _skip=0
@@ -40,6 +41,14 @@ IPCGRADE=${IPCGRADE:-$ROOT/build/ipcgrade}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ipcgrade-test.XXXXXX")
 chmod 755 "$TMP"
 trap '_report; _r=$?; rm -rf "$TMP"; exit $_r' EXIT
+
+# mutant LAB/M: mutant M of LAB as a whole submission (its patch applied
+# to the reference) under $TMP/mutants; prints the directory
+mutant() {
+	[ -d "$TMP/mutants/$1" ] ||
+		"$IPCGRADE" selftest --materialize "$TMP/mutants" "$1" >&2
+	echo "$TMP/mutants/$1"
+}
 
 # compile tests/progs/NAME.c into $TMP/progs/NAME
 build_prog() {

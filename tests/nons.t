@@ -109,7 +109,7 @@ ok "! grep -qE '^ *46432[0-9]{4} ' /proc/sysvipc/msg /proc/sysvipc/shm /proc/sys
 # ---- grading, end to end ----
 "$TMP/nouserns" $how "$IPCGRADE" check pipe "$ROOT/reference/pipe" >"$TMP/out" 2>&1
 is "$?" 0 "host mode: the pipe reference passes every visible test"
-"$TMP/nouserns" $how "$IPCGRADE" check pipe "$ROOT/graders/pipe/mutants/child-keeps-write-end" \
+"$TMP/nouserns" $how "$IPCGRADE" check pipe "$(mutant pipe/child-keeps-write-end)" \
 	>"$TMP/out" 2>&1
 is "$?" 1 "host mode: a mutant fails"
 ok "grep -q 'write end is still open' '$TMP/out'" "  with the feedback that names its bug"

@@ -54,7 +54,7 @@ have_xmllint=0
 command -v xmllint >/dev/null && have_xmllint=1
 have_jq=0
 command -v jq >/dev/null && have_jq=1
-no_schemas="no $schemas (the shared schemas live beside the repository)"
+no_schemas="no $schemas (the published schemas beside the repository)"
 
 # what put_clean() in report.c does, for the checks below to compare with
 PYLIB='
