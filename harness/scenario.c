@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "scenario.h"
+#include "../common/number.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -151,20 +152,24 @@ static int tokenize(struct parser *p, const char *s)
 	return 0;
 }
 
+/* a scenario that waits longer than this is a mistake, not a test */
+#define MAX_DURATION_MS (3600.0 * 1000)
+/* stdin=random:SIZE is built in memory */
+#define MAX_SIZE (256.0 * 1024 * 1024)
+#define MAX_POINTS 1000000.0
+
 static int parse_duration(struct parser *p, const char *s, int64_t *ms)
 {
-	char *end;
-	double v = strtod(s, &end);
+	static const struct number_unit units[] = { { "ms", 1 }, { "s", 1000 }, { NULL, 0 } };
+	double v;
 
-	if (end == s || v < 0)
-		return bad(p, "'%s' is not a duration (e.g. 2s, 500ms)", s);
-	if (!strcmp(end, "ms"))
+	if (number_parse(s, units, 0, MAX_DURATION_MS, &v) == 0) {
 		*ms = (int64_t)v;
-	else if (!strcmp(end, "s"))
-		*ms = (int64_t)(v * 1000);
-	else
-		return bad(p, "'%s' is not a duration (e.g. 2s, 500ms)", s);
-	return 0;
+		return 0;
+	}
+	if (errno == ERANGE)
+		return bad(p, "'%s' is too long: a duration is at most 3600s", s);
+	return bad(p, "'%s' is not a duration (e.g. 2s, 500ms)", s);
 }
 
 static int parse_long(struct parser *p, const char *s, long min, long max, long *out, int base)
@@ -197,20 +202,18 @@ static int parse_signal(struct parser *p, const char *s, int *sig)
 
 static int parse_size(struct parser *p, const char *s, int64_t *out)
 {
-	char *end;
-	double v = strtod(s, &end);
+	static const struct number_unit units[] = {
+		{ "", 1 }, { "K", 1024 }, { "M", 1024 * 1024 }, { NULL, 0 }
+	};
+	double v;
 
-	if (end == s || v < 0)
-		return bad(p, "'%s' is not a size (e.g. 2M, 64K, 100)", s);
-	if (!*end)
+	if (number_parse(s, units, 0, MAX_SIZE, &v) == 0) {
 		*out = (int64_t)v;
-	else if (!strcmp(end, "K"))
-		*out = (int64_t)(v * 1024);
-	else if (!strcmp(end, "M"))
-		*out = (int64_t)(v * 1024 * 1024);
-	else
-		return bad(p, "'%s' is not a size (e.g. 2M, 64K, 100)", s);
-	return 0;
+		return 0;
+	}
+	if (errno == ERANGE)
+		return bad(p, "'%s' is too large: a size is at most 256M", s);
+	return bad(p, "'%s' is not a size (e.g. 2M, 64K, 100)", s);
 }
 
 static char **split_list(const char *s, const char *sep)
@@ -254,6 +257,17 @@ static int options_start(struct parser *p, int from)
 	while (i > from && p->tok[i - 1].eq > 0)
 		i--;
 	return i;
+}
+
+/* each option once: a second hint= or tags= is a mistake, not an update */
+static int options_unique(struct parser *p, int from)
+{
+	for (int i = from; i < p->ntok; i++)
+		for (int k = from; k < i; k++)
+			if (p->tok[k].eq == p->tok[i].eq &&
+			    !strncmp(p->tok[k].text, p->tok[i].text, (size_t)p->tok[i].eq))
+				return bad(p, "option '%.*s' is given twice", p->tok[i].eq, p->tok[i].text);
+	return 0;
 }
 
 static const char *opt_value(struct token *t, const char *key)
@@ -559,6 +573,8 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 
 	st->line = p->line;
 	st->within_ms = 2000;
+	if (options_unique(p, end) < 0)
+		return -1;
 	for (int i = end; i < p->ntok; i++) {
 		const char *v;
 
@@ -583,11 +599,19 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 			return bad(p, "unknown option '%.*s'", p->tok[i].eq, p->tok[i].text);
 		}
 	}
-	p->ntok = end;	/* the options are done */
+	/* the options are done: their tokens go now, not at the next line,
+	 * which would free only the ones below ntok */
+	for (int i = end; i < p->ntok; i++)
+		free(p->tok[i].text);
+	p->ntok = end;
 	if (!strcmp(verb, "start")) {
 		st->kind = STEP_START;
 		if (p->ntok < 2 || !is_ident(p->tok[1].text))
 			return bad(p, "expected a process name after 'start'");
+		if (box_wide(p->tok[1].text))
+			return bad(p, "'%s' cannot name a process: 'wait %s ...' and 'expect %s ...' "
+				   "are the box-wide condition", p->tok[1].text, p->tok[1].text,
+				   p->tok[1].text);
 		st->proc = xstrndup(p->tok[1].text, strlen(p->tok[1].text));
 		for (int k = 0; k < t->nsteps; k++)
 			if (t->steps[k].kind == STEP_START && !strcmp(t->steps[k].proc, st->proc))
@@ -646,19 +670,19 @@ static int parse_test_line(struct parser *p, struct grader *g, const char *file)
 	t->points = -1;
 	if (end != 3)
 		return bad(p, "unexpected '%s' after the title", p->tok[3].text);
+	if (options_unique(p, end) < 0)
+		return -1;
 	for (int i = end; i < p->ntok; i++) {
 		const char *v;
-		char *stop;
 
 		if ((v = opt_value(&p->tok[i], "points"))) {
-			t->points = strtod(v, &stop);
-			if (stop == v || *stop || t->points < 0)
-				return bad(p, "points=%s is not a number", v);
+			if (number_parse(v, NULL, 0, MAX_POINTS, &t->points) < 0)
+				return bad(p, "points=%s is not a number from 0 to %.0f", v, MAX_POINTS);
 		} else if ((v = opt_value(&p->tok[i], "tags"))) {
 			t->tags = split_list(v, ",");
 			for (char **tag = t->tags; *tag; tag++)
 				if (!scenario_known_tag(*tag))
-					return bad(p, "unknown tag '%s' (see CURRICULUM.md: build, output, "
+					return bad(p, "unknown tag '%s' (the tags are build, output, "
 						   "blocking, open-order, eof, cleanup, signal, reaping, "
 						   "fd-hygiene, concurrency, interop, errors)", *tag);
 		} else if ((v = opt_value(&p->tok[i], "visibility"))) {
@@ -692,18 +716,21 @@ static int parse_header(struct parser *p, struct grader *g)
 		*list = realloc(*list, sizeof(char *) * (size_t)(n + p->ntok));
 		if (!*list)
 			return bad(p, "out of memory");
+		/* terminated after every name: a bad one returns mid-way, and
+		 * scenario_free() walks the list to its NULL */
+		(*list)[n] = NULL;
 		for (int i = 1; i < p->ntok; i++) {
 			if (!is_ident(p->tok[i].text))
 				return bad(p, "'%s' is not a name", p->tok[i].text);
 			(*list)[n++] = xstrndup(p->tok[i].text, strlen(p->tok[i].text));
+			(*list)[n] = NULL;
 		}
-		(*list)[n] = NULL;
 		return 0;
 	}
 	if (!strcmp(w, "timeout")) {
-		if (p->ntok != 2 || parse_duration(p, p->tok[1].text, &g->wall_ms) < 0)
+		if (p->ntok != 2)
 			return bad(p, "expected: timeout DURATION");
-		return 0;
+		return parse_duration(p, p->tok[1].text, &g->wall_ms);
 	}
 	return bad(p, "unknown line '%s' (before the first test: programs, allow, deny, timeout)", w);
 }

@@ -126,7 +126,7 @@ int scenario_load(const char *dir, const char *name, struct grader *g,
 void scenario_free(struct grader *g);
 
 double grader_max_score(const struct grader *g, int hidden_too);
-/* the tag vocabulary of CURRICULUM.md; 1 if known */
+/* the tag vocabulary (docs/scenarios.md); 1 if known */
 int scenario_known_tag(const char *tag);
 
 #endif
