@@ -366,6 +366,18 @@ static pid_t target_pid(struct run *r, const struct step *st, struct strbuf *why
 			sb_addf(why, "%s has no child process%s", s->label, p->done ? " (it had exited)" : "");
 		return -1;
 	}
+	if (n > 1) {
+		/* ID.child is the only child: which of several was meant is
+		 * unknowable, and the first found is no answer (ID.all is) */
+		sb_addf(why, "%s has %d child processes where one was expected:", s->label, n);
+		for (int i = 0; i < n && i < 8; i++) {
+			struct pinfo pi;
+
+			if (observe_proc(kids[i], &pi) == 0)
+				sb_addf(why, "%s pid %d in the box", i ? "," : "", (int)pi.box_pid);
+		}
+		return -1;
+	}
 	remember_child(r, kids[0], (int)(s - r->procs));
 	return kids[0];
 }
@@ -1143,6 +1155,7 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 	struct box_error err;
 	json_t *tags = json_array(), *res;
 	int failed = 0;
+	int64_t duration;
 
 	box_config_init(&cfg);
 	cfg.limits.wall_ms = e->grader->wall_ms ? e->grader->wall_ms : 30000;
@@ -1192,6 +1205,8 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 			failed = 1;
 		}
 	}
+	/* the steps are over: the test's time, on the clock of its events */
+	duration = now_ms() - r.t0;
 	if (r.box) {
 		box_finish(r.box);
 		{
@@ -1231,6 +1246,7 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 			"max_score", t->points, "feedback", failed ? sb_str(&clean) : "",
 			"events", r.events);
 	sb_release(&clean);
+	json_object_set_new(res, "duration_ms", json_integer((json_int_t)duration));
 	if (failed == 2)
 		json_object_set_new(res, "harness_error", json_true());
 	sb_release(&fb);
