@@ -41,6 +41,7 @@ INIT_CFLAGS = -std=gnu11 $(WARN) -O2 -fstack-protector-strong -fstack-clash-prot
 	-fcf-protection $(CFLAGS) -isystem $(BUILD)/init/include
 HARNESS_SRC := harness/ipcgrade.c harness/grade.c harness/engine.c harness/scenario.c \
 	harness/observe.c harness/build.c harness/report.c harness/strbuf.c
+HARNESS_SRC += harness/cond.c harness/diagnosis.c harness/feed.c harness/procs.c
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 HEADERS := $(wildcard sandbox/*.h harness/*.h common/*.h)
 
