@@ -1,6 +1,6 @@
 /*
  * report: every report format, rendered from the one native JSON result
- * of a grading (DESIGN.md, "The native JSON result"). The engine knows
+ * of a grading (docs/result.md is its contract). The engine knows
  * nothing of formats; this module knows nothing of grading.
  *
  * Steps for a caller:

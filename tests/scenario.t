@@ -75,7 +75,7 @@ S|  expect p cpu < nan|4: expected: cpu < DURATION
 S|  expect p fds all|4: expected: fds std
 S|  expect p stdout == "x"|4: unknown comparison '==' (=, contains, regex, lines)
 S|  expect p stdout = q|4: process 'q' has not been started
-S|  expect path "x" weird|4: 'weird': a path is absent, fifo, socket, file or dir
+S|  expect path "x" weird|4: 'weird': a path is absent, fifo, socket, file, dir or empty
 S|  expect path "x" fifo mode 9|4: expected: mode 0NNN
 S|  expect sysv msg|4: expected a KEY after 'msg'
 S|  expect sysv shm 1 value 3|4: only a semaphore set has a value
@@ -84,6 +84,17 @@ S|  expect zombies many|4: expected a number after 'zombies'
 S|  write p "a\\xZZ"|4: \x needs two hex digits
 S|  write p "open|4: a string is not closed (missing '"')
 S|  signal p SIGNOPE|4: expected: signal ID SIGNAME
+S|  expect p.all exit 0|4: 'exit' is not a fact of a live process, so it cannot be asked of p.all
+S|  expect p.child stdout = "x"|4: 'stdout' is not a fact of a live process, so it cannot be asked of p.child
+S|  expect p.all path "x" absent|4: 'path' is not a fact of a live process, so it cannot be asked of p.all
+S|  expect p.some fds std|4: 'p.some' is not a process name
+S|  write p.child "x"|4: 'write p.child': write takes a started process
+S|  close p.all|4: 'close p.all': close takes a started process
+S|  signal p.all SIGTERM|4: 'signal p.all': signal takes a started process
+S|  expect p exit = q|4: process 'q' has not been started
+S|  expect p exit = "p"|4: expected: exit = ID (the process whose exit status to match)
+S|  expect p exit = p p|4: expected: exit = ID (the process whose exit status to match)
+S|  expect path "d" empty mode|4: expected: mode 0NNN
 EOF
 
 # ---- the loader under ASan, UBSan and LSan ----
@@ -147,5 +158,16 @@ is "$(jq '[.tests[] | select(.id == "long-wait") | .duration_ms >= 400 and
 
 # ---- failing on purpose: what the feedback says ----
 fb() { jq -r --arg id "$1" '.tests[] | select(.id == $id) | .status + ": " + .feedback' "$TMP/ok.json"; }
+ok "fb all-leaky | grep -q '^failed: .*expected l.all descriptors' &&
+	fb all-leaky | grep -q \"open besides 0, 1 and 2: fd 3 (the read end of a pipe), fd 4 (the write end of a pipe) in probe's child running probe (pid [0-9]* in the box)\"" \
+	"ID.all names the descendant that broke the condition, and what it runs"
+ok "fb exit-differs | grep -q '^failed: .*expected a to exit' &&
+	fb exit-differs | grep -q 'sh exited with status 3, but probe (reference) exited with status 2'" \
+	"exit = ID2 says how each of the two ended"
+ok "fb not-empty | grep -q '^failed: .*expected path' &&
+	fb not-empty | grep -q 'e is not empty: it still holds \"a\", \"b\"'" \
+	"path empty lists what was left, in name order"
+ok "fb file-not-empty | grep -q 'input.txt is a file, not a directory'" \
+	"path empty of a file says it is no directory"
 ok "fb child-of-twins | grep -q '^failed: ' && fb child-of-twins | grep -q 'has 2 child processes where one was expected'" \
 	"ID.child of a process with two children fails, saying there are two"

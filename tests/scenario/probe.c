@@ -79,6 +79,22 @@ int main(int argc, char **argv)
 		return family(1);
 	if (!strcmp(mode, "twins"))
 		return family(2);
+	if (!strcmp(mode, "leaky")) {
+		/* a child that keeps both ends of a pipe it never uses */
+		int fds[2];
+
+		if (pipe(fds) < 0)
+			return 1;
+		if (fork() == 0) {
+			drain();
+			_exit(0);
+		}
+		close(fds[0]);
+		close(fds[1]);
+		close(0);
+		wait(NULL);
+		return 0;
+	}
 	if (!strcmp(mode, "stderr")) {
 		fputs("oops\n", stderr);
 		return 2;
