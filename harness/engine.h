@@ -1,8 +1,12 @@
 /*
  * engine: runs the tests of a grader against built programs, each test in
- * a fresh box, and returns each test's result as the native JSON result
- * (docs/result.md: {name, tags, visibility, status, score, max_score, feedback,
- * events}).
+ * a fresh box, and returns each test's result as an object of the native
+ * JSON result (docs/result.md: {id, name, tags, visibility, status, score,
+ * max_score, feedback, events, duration_ms[, harness_error]}).
+ *
+ * Its parts (testrun.h): engine.c the steps and the result, feed.c stdin,
+ * procs.c finding and naming processes, cond.c the conditions (cond.h),
+ * diagnosis.c the feedback's "Where the processes were" (diagnosis.h).
  *
  * Steps: fill struct engine (the grader, the host directory holding
  * student/ and reference/ binaries, which student programs built), then

@@ -14,6 +14,7 @@ struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
+	const char *help;	/* `ipcgrade NAME --help`; NULL: the command has its own */
 };
 
 static int cmd_run(int argc, char **argv)
@@ -24,13 +25,35 @@ static int cmd_run(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "list", cmd_list, "the assignments and their points" },
-	{ "check", cmd_check, "ASSIGNMENT [DIR]: the visible tests, for a student before submitting" },
-	{ "grade", cmd_grade, "ASSIGNMENT DIR [--json F] [--gradescope F] [--junit F] [--md F]: all tests" },
-	{ "selftest", cmd_selftest, "[--materialize DIR] [ASSIGNMENT...]: references score full marks, mutants as expected" },
-	{ "run", cmd_run, "[limits] -- CMD [ARG...]: one command in a fresh box, and its verdict" },
-	{ "help", cmd_help, "show this list" },
-	{ NULL, NULL, NULL },
+	{ "list", cmd_list, "the assignments and their points",
+	  "usage: ipcgrade list\n"
+	  "The assignments this installation grades, with their tests' points.\n" },
+	{ "check", cmd_check, "ASSIGNMENT [DIR]: the visible tests, for a student before submitting",
+	  "usage: ipcgrade check ASSIGNMENT [DIR]\n"
+	  "Build the submission in DIR (default: the current directory) and run the\n"
+	  "assignment's visible tests; the report is printed on stdout.\n"
+	  "exit status: 0 all passed, 1 some failed, 2 bad usage or input, 3 harness failure\n" },
+	{ "grade", cmd_grade, "ASSIGNMENT DIR [--json F] [--gradescope F] [--junit F] [--md F]: all tests",
+	  "usage: ipcgrade grade ASSIGNMENT DIR [options]\n"
+	  "Build the submission in DIR and run every test, hidden ones included.\n"
+	  "  --json F         the native JSON result (docs/result.md)\n"
+	  "  --gradescope F   Gradescope results.json\n"
+	  "  --junit F        JUnit XML\n"
+	  "  --md F           a Markdown summary for CI\n"
+	  "  --hidden         show the hidden tests in the text report too\n"
+	  "  --verbose        the events timeline under each failed test\n"
+	  "F may be '-' for stdout. The text report goes to stdout.\n"
+	  "exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 harness failure\n" },
+	{ "selftest", cmd_selftest, "[--materialize DIR] [ASSIGNMENT...]: references score full marks, mutants as expected",
+	  "usage: ipcgrade selftest [--materialize DIR] [ASSIGNMENT...]\n"
+	  "Grade each assignment's reference (it must score full marks) and each of its\n"
+	  "mutants (exactly the tests named in its MUTANT file must fail, with the\n"
+	  "phrases named there in the feedback). Mutants are stored as patches against\n"
+	  "the reference; --materialize DIR writes each one out whole under DIR instead.\n"
+	  "exit status: 0 all as expected, 1 otherwise, 2 bad usage, 3 harness failure\n" },
+	{ "run", cmd_run, "[limits] -- CMD [ARG...]: one command in a fresh box, and its verdict", NULL },
+	{ "help", cmd_help, "show this list", NULL },
+	{ NULL, NULL, NULL, NULL },
 };
 
 static void usage(FILE *f)
@@ -49,6 +72,15 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/* --help or -h among a command's arguments (before a "--") */
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	/* a program that stops reading its stdin, or a reader of our output
@@ -61,8 +93,13 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
 	for (const struct command *c = commands; c->name; c++)
-		if (!strcmp(argv[1], c->name))
+		if (!strcmp(argv[1], c->name)) {
+			if (c->help && wants_help(argc - 1, argv + 1)) {
+				fputs(c->help, stdout);
+				return 0;
+			}
 			return c->fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "ipcgrade: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -1,6 +1,6 @@
 /*
  * report: every report format, rendered from the one native JSON result
- * of a grading (docs/result.md). The engine knows
+ * of a grading (docs/result.md is its contract). The engine knows
  * nothing of formats; this module knows nothing of grading.
  *
  * Steps for a caller:
@@ -37,7 +37,8 @@
  *   tests[].harness_error       true when the grader, not the submission,
  *                               failed: JUnit <error>, a distinct mark in
  *                               the other formats
- *   tests[].duration_ms         JUnit time; else the last event's t_ms
+ *   tests[].duration_ms         JUnit time (from the test's start to the end
+ *                               of its steps); absent: 0
  *   violations[] {program, syscall, detail}
  *
  * Strings may hold any valid UTF-8, control characters included (they come

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "scenario.h"
+#include "../common/number.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -151,20 +152,24 @@ static int tokenize(struct parser *p, const char *s)
 	return 0;
 }
 
+/* a scenario that waits longer than this is a mistake, not a test */
+#define MAX_DURATION_MS (3600.0 * 1000)
+/* stdin=random:SIZE is built in memory */
+#define MAX_SIZE (256.0 * 1024 * 1024)
+#define MAX_POINTS 1000000.0
+
 static int parse_duration(struct parser *p, const char *s, int64_t *ms)
 {
-	char *end;
-	double v = strtod(s, &end);
+	static const struct number_unit units[] = { { "ms", 1 }, { "s", 1000 }, { NULL, 0 } };
+	double v;
 
-	if (end == s || v < 0)
-		return bad(p, "'%s' is not a duration (e.g. 2s, 500ms)", s);
-	if (!strcmp(end, "ms"))
+	if (number_parse(s, units, 0, MAX_DURATION_MS, &v) == 0) {
 		*ms = (int64_t)v;
-	else if (!strcmp(end, "s"))
-		*ms = (int64_t)(v * 1000);
-	else
-		return bad(p, "'%s' is not a duration (e.g. 2s, 500ms)", s);
-	return 0;
+		return 0;
+	}
+	if (errno == ERANGE)
+		return bad(p, "'%s' is too long: a duration is at most 3600s", s);
+	return bad(p, "'%s' is not a duration (e.g. 2s, 500ms)", s);
 }
 
 static int parse_long(struct parser *p, const char *s, long min, long max, long *out, int base)
@@ -197,20 +202,18 @@ static int parse_signal(struct parser *p, const char *s, int *sig)
 
 static int parse_size(struct parser *p, const char *s, int64_t *out)
 {
-	char *end;
-	double v = strtod(s, &end);
+	static const struct number_unit units[] = {
+		{ "", 1 }, { "K", 1024 }, { "M", 1024 * 1024 }, { NULL, 0 }
+	};
+	double v;
 
-	if (end == s || v < 0)
-		return bad(p, "'%s' is not a size (e.g. 2M, 64K, 100)", s);
-	if (!*end)
+	if (number_parse(s, units, 0, MAX_SIZE, &v) == 0) {
 		*out = (int64_t)v;
-	else if (!strcmp(end, "K"))
-		*out = (int64_t)(v * 1024);
-	else if (!strcmp(end, "M"))
-		*out = (int64_t)(v * 1024 * 1024);
-	else
-		return bad(p, "'%s' is not a size (e.g. 2M, 64K, 100)", s);
-	return 0;
+		return 0;
+	}
+	if (errno == ERANGE)
+		return bad(p, "'%s' is too large: a size is at most 256M", s);
+	return bad(p, "'%s' is not a size (e.g. 2M, 64K, 100)", s);
 }
 
 static char **split_list(const char *s, const char *sep)
@@ -254,6 +257,17 @@ static int options_start(struct parser *p, int from)
 	while (i > from && p->tok[i - 1].eq > 0)
 		i--;
 	return i;
+}
+
+/* each option once: a second hint= or tags= is a mistake, not an update */
+static int options_unique(struct parser *p, int from)
+{
+	for (int i = from; i < p->ntok; i++)
+		for (int k = from; k < i; k++)
+			if (p->tok[k].eq == p->tok[i].eq &&
+			    !strncmp(p->tok[k].text, p->tok[i].text, (size_t)p->tok[i].eq))
+				return bad(p, "option '%.*s' is given twice", p->tok[i].eq, p->tok[i].text);
+	return 0;
 }
 
 static const char *opt_value(struct token *t, const char *key)
@@ -418,132 +432,193 @@ static int parse_sysv(struct parser *p, int i, int end, struct cond *c)
 	return 0;
 }
 
-static int parse_cond(struct parser *p, int i, int end, struct step *st)
+/*
+ * The parse functions of cond.h's rows: each reads the words i..end-1
+ * after the condition's word into c, and all of them, or fails.
+ */
+static int parse_none(struct parser *p, int i, int end, struct cond *c)
 {
-	struct cond *c = &st->cond;
+	(void)c;
+	return i == end ? 0 : bad(p, "unexpected '%s' after the condition", p->tok[i].text);
+}
+
+static int parse_blocked(struct parser *p, int i, int end, struct cond *c)
+{
 	const char *w;
+
+	if (i >= end)
+		return bad(p, "expected a system call after 'blocked' (e.g. read, openat)");
+	c->syscalls = split_list(p->tok[i++].text, "|");
+	if (i == end)
+		return 0;
+	if (strcmp(p->tok[i].text, "on") || i + 2 != end)
+		return bad(p, "expected: blocked SYSCALL [on pipe|fifo|socket|\"path\"]");
+	w = p->tok[i + 1].text;
+	if (p->tok[i + 1].quoted) {
+		c->on = FD_PATH;
+		c->path = xstrndup(w, strlen(w));
+	} else if (!strcmp(w, "pipe")) {
+		c->on = FD_PIPE;
+	} else if (!strcmp(w, "fifo")) {
+		c->on = FD_FIFO;
+	} else if (!strcmp(w, "socket")) {
+		c->on = FD_SOCKET;
+	} else {
+		return bad(p, "'on %s': expected pipe, fifo, socket or a \"path\"", w);
+	}
+	return 0;
+}
+
+/* exit [CODE], or exit = ID2: the same end as ID2's */
+static int parse_exit(struct parser *p, int i, int end, struct cond *c)
+{
 	long v;
 
-	c->mode = -1;
-	c->code = -1;
-	if (i >= end)
-		return bad(p, "expected a condition after the process");
-	w = p->tok[i++].text;
-	if (!strcmp(w, "blocked")) {
-		c->kind = COND_BLOCKED;
-		if (i >= end)
-			return bad(p, "expected a system call after 'blocked' (e.g. read, openat)");
-		c->syscalls = split_list(p->tok[i++].text, "|");
-		if (i < end) {
-			if (strcmp(p->tok[i].text, "on") || i + 2 != end)
-				return bad(p, "expected: blocked SYSCALL [on pipe|fifo|socket|\"path\"]");
-			w = p->tok[i + 1].text;
-			if (p->tok[i + 1].quoted) {
-				c->on = FD_PATH;
-				c->path = xstrndup(w, strlen(w));
-			} else if (!strcmp(w, "pipe")) {
-				c->on = FD_PIPE;
-			} else if (!strcmp(w, "fifo")) {
-				c->on = FD_FIFO;
-			} else if (!strcmp(w, "socket")) {
-				c->on = FD_SOCKET;
-			} else {
-				return bad(p, "'on %s': expected pipe, fifo, socket or a \"path\"", w);
-			}
-			i += 2;
-		}
-	} else if (!strcmp(w, "running")) {
-		c->kind = COND_RUNNING;
-	} else if (!strcmp(w, "exit")) {
-		c->kind = COND_EXIT;
-		if (i < end) {
-			if (parse_long(p, p->tok[i++].text, 0, 255, &v, 10) < 0)
-				return -1;
-			c->code = (int)v;
-		}
-	} else if (!strcmp(w, "killed")) {
-		c->kind = COND_KILLED;
-		if (i >= end || parse_signal(p, p->tok[i++].text, &c->code) < 0)
-			return bad(p, "expected a signal after 'killed'");
-	} else if (!strcmp(w, "output")) {
-		c->kind = COND_OUTPUT;
-		if (i >= end || !p->tok[i].quoted)
-			return bad(p, "expected a \"string\" after 'output'");
-		c->text = xstrndup(p->tok[i].text, p->tok[i].len);
-		i++;
-	} else if (!strcmp(w, "handler") || !strcmp(w, "sigblk") || !strcmp(w, "sigpnd")) {
-		c->kind = w[0] == 'h' ? COND_HANDLER : w[3] == 'b' ? COND_SIGBLK : COND_SIGPND;
-		if (i >= end || parse_signal(p, p->tok[i++].text, &c->signal) < 0)
-			return -1;
-	} else if (!strcmp(w, "stdout") || !strcmp(w, "stderr")) {
-		c->kind = w[3] == 'o' ? COND_STDOUT : COND_STDERR;
-		if (parse_match(p, i, end, c) < 0)
-			return -1;
-		i = end;
-	} else if (!strcmp(w, "cpu")) {
-		c->kind = COND_CPU;
-		if (i + 2 != end || strcmp(p->tok[i].text, "<") ||
-		    parse_duration(p, p->tok[i + 1].text, &c->limit_ms) < 0)
-			return bad(p, "expected: cpu < DURATION");
-		i = end;
-	} else if (!strcmp(w, "fds")) {
-		c->kind = COND_FDS;
-		if (i >= end || strcmp(p->tok[i++].text, "std"))
-			return bad(p, "expected: fds std");
-	} else if (!strcmp(w, "nowriter")) {
-		c->kind = COND_NO_WRITER;
-	} else if (!strcmp(w, "path")) {
-		static const char *const types[] = { "absent", "fifo", "socket", "file", "dir", NULL };
-		int ok = 0;
-
-		c->kind = COND_PATH;
-		if (i + 2 > end || !p->tok[i].quoted)
-			return bad(p, "expected: path \"PATH\" absent|fifo|socket|file|dir [mode 0NNN]");
-		c->path = xstrndup(p->tok[i].text, p->tok[i].len);
-		for (const char *const *t = types; *t; t++)
-			ok |= !strcmp(*t, p->tok[i + 1].text);
-		if (!ok)
-			return bad(p, "'%s': a path is absent, fifo, socket, file or dir", p->tok[i + 1].text);
-		c->type = xstrndup(p->tok[i + 1].text, p->tok[i + 1].len);
-		i += 2;
-		if (i < end) {
-			if (strcmp(p->tok[i].text, "mode") || i + 2 != end ||
-			    parse_long(p, p->tok[i + 1].text, 0, 07777, &v, 8) < 0)
-				return bad(p, "expected: mode 0NNN");
-			c->mode = (int)v;
-			i = end;
-		}
-	} else if (!strcmp(w, "sysv")) {
-		c->kind = COND_SYSV;
-		if (parse_sysv(p, i, end, c) < 0)
-			return -1;
-		i = end;
-	} else if (!strcmp(w, "processes") || !strcmp(w, "orphans") || !strcmp(w, "zombies")) {
-		c->kind = w[0] == 'p' ? COND_PROCESSES : w[0] == 'o' ? COND_ORPHANS : COND_ZOMBIES;
-		if (i >= end || parse_long(p, p->tok[i++].text, 0, 100000, &v, 10) < 0)
-			return bad(p, "expected a number after '%s'", w);
-		c->number = (int)v;
-	} else {
-		return bad(p, "unknown condition '%s'", w);
+	if (i < end && !strcmp(p->tok[i].text, "=") && !p->tok[i].quoted) {
+		if (i + 2 != end || p->tok[i + 1].quoted || !is_ident(p->tok[i + 1].text))
+			return bad(p, "expected: exit = ID (the process whose exit status to match)");
+		c->other = xstrndup(p->tok[i + 1].text, strlen(p->tok[i + 1].text));
+		return 0;
 	}
-	if (i != end)
-		return bad(p, "unexpected '%s' after the condition", p->tok[i].text);
+	if (i < end) {
+		if (parse_long(p, p->tok[i++].text, 0, 255, &v, 10) < 0)
+			return -1;
+		c->code = (int)v;
+	}
+	return parse_none(p, i, end, c);
+}
+
+static int parse_killed(struct parser *p, int i, int end, struct cond *c)
+{
+	if (i >= end || parse_signal(p, p->tok[i++].text, &c->code) < 0)
+		return bad(p, "expected a signal after 'killed'");
+	return parse_none(p, i, end, c);
+}
+
+static int parse_output(struct parser *p, int i, int end, struct cond *c)
+{
+	if (i >= end || !p->tok[i].quoted)
+		return bad(p, "expected a \"string\" after 'output'");
+	c->text = xstrndup(p->tok[i].text, p->tok[i].len);
+	return parse_none(p, i + 1, end, c);
+}
+
+/* handler, sigblk, sigpnd SIGNAME */
+static int parse_sigmask(struct parser *p, int i, int end, struct cond *c)
+{
+	if (i >= end || parse_signal(p, p->tok[i++].text, &c->signal) < 0)
+		return -1;
+	return parse_none(p, i, end, c);
+}
+
+static int parse_cpu(struct parser *p, int i, int end, struct cond *c)
+{
+	if (i + 2 != end || strcmp(p->tok[i].text, "<") ||
+	    parse_duration(p, p->tok[i + 1].text, &c->limit_ms) < 0)
+		return bad(p, "expected: cpu < DURATION");
 	return 0;
+}
+
+static int parse_fds(struct parser *p, int i, int end, struct cond *c)
+{
+	if (i >= end || strcmp(p->tok[i++].text, "std"))
+		return bad(p, "expected: fds std");
+	return parse_none(p, i, end, c);
+}
+
+static int parse_path(struct parser *p, int i, int end, struct cond *c)
+{
+	static const char *const types[] = { "absent", "fifo", "socket", "file", "dir", "empty", NULL };
+	int ok = 0;
+	long v;
+
+	if (i + 2 > end || !p->tok[i].quoted)
+		return bad(p, "expected: path \"PATH\" absent|fifo|socket|file|dir|empty [mode 0NNN]");
+	c->path = xstrndup(p->tok[i].text, p->tok[i].len);
+	for (const char *const *t = types; *t; t++)
+		ok |= !strcmp(*t, p->tok[i + 1].text);
+	if (!ok)
+		return bad(p, "'%s': a path is absent, fifo, socket, file, dir or empty",
+			   p->tok[i + 1].text);
+	c->type = xstrndup(p->tok[i + 1].text, p->tok[i + 1].len);
+	i += 2;
+	if (i < end) {
+		if (strcmp(p->tok[i].text, "mode") || i + 2 != end ||
+		    parse_long(p, p->tok[i + 1].text, 0, 07777, &v, 8) < 0)
+			return bad(p, "expected: mode 0NNN");
+		c->mode = (int)v;
+	}
+	return 0;
+}
+
+/* processes, orphans, zombies N */
+static int parse_count(struct parser *p, int i, int end, struct cond *c)
+{
+	long v;
+
+	if (i >= end || parse_long(p, p->tok[i].text, 0, 100000, &v, 10) < 0)
+		return bad(p, "expected a number after '%s'", p->tok[i - 1].text);
+	c->number = (int)v;
+	return parse_none(p, i + 1, end, c);
+}
+
+#define COND_ROW(name, word, flags, phrase, parse, eval) \
+	[COND_##name] = { { word, flags, phrase }, parse_##parse },
+static const struct {
+	struct cond_info info;
+	int (*parse)(struct parser *p, int i, int end, struct cond *c);
+} cond_rows[] = { COND_TABLE(COND_ROW) };
+#undef COND_ROW
+
+const struct cond_info *cond_info(enum cond_kind kind)
+{
+	return &cond_rows[kind].info;
+}
+
+int cond_lookup(const char *word)
+{
+	for (int k = 0; k < COND_NKINDS; k++)
+		if (!strcmp(cond_rows[k].info.word, word))
+			return k;
+	return -1;
 }
 
 /* conditions about the whole box take no process */
 static int box_wide(const char *w)
 {
-	return !strcmp(w, "path") || !strcmp(w, "sysv") || !strcmp(w, "zombies");
+	int k = cond_lookup(w);
+
+	return k >= 0 && (cond_rows[k].info.flags & COND_BOX);
 }
 
+static int parse_cond(struct parser *p, int i, int end, struct step *st)
+{
+	struct cond *c = &st->cond;
+	int k;
+
+	c->mode = -1;
+	c->code = -1;
+	if (i >= end)
+		return bad(p, "expected a condition after the process");
+	k = cond_lookup(p->tok[i].text);
+	if (k < 0)
+		return bad(p, "unknown condition '%s'", p->tok[i].text);
+	c->kind = (enum cond_kind)k;
+	if (st->sel != SEL_SELF && !(cond_rows[k].info.flags & COND_LIVE))
+		return bad(p, "'%s' is not a fact of a live process, so it cannot be asked of %s.%s",
+			   p->tok[i].text, st->proc, st->sel == SEL_CHILD ? "child" : "all");
+	return cond_rows[k].parse(p, i + 1, end, c);
+}
+
+/* ID, ID.child or ID.all */
 static int parse_proc_ref(struct parser *p, const char *w, struct step *st)
 {
 	const char *dot = strchr(w, '.');
 
-	if (dot && !strcmp(dot, ".child")) {
+	st->sel = SEL_SELF;
+	if (dot && (!strcmp(dot, ".child") || !strcmp(dot, ".all"))) {
 		st->proc = xstrndup(w, (size_t)(dot - w));
-		st->child = 1;
+		st->sel = dot[1] == 'c' ? SEL_CHILD : SEL_ALL;
 	} else {
 		st->proc = xstrndup(w, strlen(w));
 	}
@@ -559,6 +634,8 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 
 	st->line = p->line;
 	st->within_ms = 2000;
+	if (options_unique(p, end) < 0)
+		return -1;
 	for (int i = end; i < p->ntok; i++) {
 		const char *v;
 
@@ -583,11 +660,19 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 			return bad(p, "unknown option '%.*s'", p->tok[i].eq, p->tok[i].text);
 		}
 	}
-	p->ntok = end;	/* the options are done */
+	/* the options are done: their tokens go now, not at the next line,
+	 * which would free only the ones below ntok */
+	for (int i = end; i < p->ntok; i++)
+		free(p->tok[i].text);
+	p->ntok = end;
 	if (!strcmp(verb, "start")) {
 		st->kind = STEP_START;
 		if (p->ntok < 2 || !is_ident(p->tok[1].text))
 			return bad(p, "expected a process name after 'start'");
+		if (box_wide(p->tok[1].text))
+			return bad(p, "'%s' cannot name a process: 'wait %s ...' and 'expect %s ...' "
+				   "are the box-wide condition", p->tok[1].text, p->tok[1].text,
+				   p->tok[1].text);
 		st->proc = xstrndup(p->tok[1].text, strlen(p->tok[1].text));
 		for (int k = 0; k < t->nsteps; k++)
 			if (t->steps[k].kind == STEP_START && !strcmp(t->steps[k].proc, st->proc))
@@ -621,7 +706,13 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 	} else {
 		return bad(p, "unknown step '%s'", verb);
 	}
-	return parse_proc_ref(p, p->tok[1].text, st);
+	if (parse_proc_ref(p, p->tok[1].text, st) < 0)
+		return -1;
+	/* stdin and stdout belong to the started process; a signal may go to
+	 * its only child */
+	if (st->sel == SEL_ALL || (st->sel == SEL_CHILD && st->kind != STEP_SIGNAL))
+		return bad(p, "'%s %s': %s takes a started process", verb, p->tok[1].text, verb);
+	return 0;
 }
 
 static int parse_test_line(struct parser *p, struct grader *g, const char *file)
@@ -646,19 +737,19 @@ static int parse_test_line(struct parser *p, struct grader *g, const char *file)
 	t->points = -1;
 	if (end != 3)
 		return bad(p, "unexpected '%s' after the title", p->tok[3].text);
+	if (options_unique(p, end) < 0)
+		return -1;
 	for (int i = end; i < p->ntok; i++) {
 		const char *v;
-		char *stop;
 
 		if ((v = opt_value(&p->tok[i], "points"))) {
-			t->points = strtod(v, &stop);
-			if (stop == v || *stop || t->points < 0)
-				return bad(p, "points=%s is not a number", v);
+			if (number_parse(v, NULL, 0, MAX_POINTS, &t->points) < 0)
+				return bad(p, "points=%s is not a number from 0 to %.0f", v, MAX_POINTS);
 		} else if ((v = opt_value(&p->tok[i], "tags"))) {
 			t->tags = split_list(v, ",");
 			for (char **tag = t->tags; *tag; tag++)
 				if (!scenario_known_tag(*tag))
-					return bad(p, "unknown tag '%s' (known tags: build, output, "
+					return bad(p, "unknown tag '%s' (the tags are build, output, "
 						   "blocking, open-order, eof, cleanup, signal, reaping, "
 						   "fd-hygiene, concurrency, interop, errors)", *tag);
 		} else if ((v = opt_value(&p->tok[i], "visibility"))) {
@@ -692,18 +783,21 @@ static int parse_header(struct parser *p, struct grader *g)
 		*list = realloc(*list, sizeof(char *) * (size_t)(n + p->ntok));
 		if (!*list)
 			return bad(p, "out of memory");
+		/* terminated after every name: a bad one returns mid-way, and
+		 * scenario_free() walks the list to its NULL */
+		(*list)[n] = NULL;
 		for (int i = 1; i < p->ntok; i++) {
 			if (!is_ident(p->tok[i].text))
 				return bad(p, "'%s' is not a name", p->tok[i].text);
 			(*list)[n++] = xstrndup(p->tok[i].text, strlen(p->tok[i].text));
+			(*list)[n] = NULL;
 		}
-		(*list)[n] = NULL;
 		return 0;
 	}
 	if (!strcmp(w, "timeout")) {
-		if (p->ntok != 2 || parse_duration(p, p->tok[1].text, &g->wall_ms) < 0)
+		if (p->ntok != 2)
 			return bad(p, "expected: timeout DURATION");
-		return 0;
+		return parse_duration(p, p->tok[1].text, &g->wall_ms);
 	}
 	return bad(p, "unknown line '%s' (before the first test: programs, allow, deny, timeout)", w);
 }

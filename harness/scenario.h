@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cond.h"
+
 enum proc_kind { PROC_STUDENT, PROC_REFERENCE, PROC_SYSTEM };
 enum stdin_kind { IN_NULL, IN_TEXT, IN_FILE, IN_RANDOM, IN_HOLD };
 
@@ -29,27 +31,12 @@ enum step_kind {
 	STEP_EXPECT,	/* expect ID COND [within DUR] */
 };
 
-enum cond_kind {
-	COND_BLOCKED,	/* blocked SYSCALL[|SYSCALL...] [on pipe|fifo|socket|"path"] */
-	COND_RUNNING,	/* running: has not exited */
-	COND_EXIT,	/* exit [CODE] */
-	COND_KILLED,	/* killed SIGNAME */
-	COND_OUTPUT,	/* output "text": stdout contains it */
-	COND_HANDLER,	/* handler SIGNAME: SigCgt */
-	COND_SIGBLK,	/* sigblk SIGNAME */
-	COND_SIGPND,	/* sigpnd SIGNAME */
-	COND_STDOUT,	/* stdout OP ARG */
-	COND_STDERR,	/* stderr OP ARG */
-	COND_CPU,	/* cpu < DUR */
-	COND_FDS,	/* fds std: only 0, 1 and 2 open */
-	COND_NO_WRITER,	/* nowriter: holds no write end of a pipe it reads */
-	COND_PATH,	/* path "p" absent|fifo|socket|file|dir [mode 0NNN] */
-	COND_SYSV,	/* sysv none | sysv msg|shm|sem KEY [absent] [mode 0NNN] [count N] [nattch N] [value N] */
-	COND_PROCESSES,	/* processes N: created in the box by ID's program */
-	COND_ORPHANS,	/* orphans 0: processes left when ID exited */
-	COND_ZOMBIES,	/* zombies N: at most N zombies in the box (box-wide) */
-};
 
+enum selector {
+	SEL_SELF,	/* ID: the started process */
+	SEL_CHILD,	/* ID.child: its only child (several: the step fails) */
+	SEL_ALL,	/* ID.all: it and every live descendant, each must hold */
+};
 enum match_op { MATCH_EQ, MATCH_CONTAINS, MATCH_REGEX, MATCH_LINES, MATCH_SAME_AS };
 enum fd_kind { FD_ANY, FD_PIPE, FD_FIFO, FD_SOCKET, FD_PATH };
 enum sysv_kind { SYSV_NONE, SYSV_MSG, SYSV_SHM, SYSV_SEM };
@@ -63,9 +50,9 @@ struct cond {
 	int signal;		/* handler, sigblk, sigpnd */
 	enum match_op op;
 	char *text;		/* output, stdout/stderr argument, regex */
-	char *other;		/* MATCH_SAME_AS: the other process's id */
+	char *other;		/* MATCH_SAME_AS, exit = ID2: the other process's id */
 	int64_t limit_ms;	/* COND_CPU */
-	char *type;		/* COND_PATH: absent fifo socket file dir */
+	char *type;		/* COND_PATH: absent fifo socket file dir empty */
 	int mode;		/* COND_PATH, COND_SYSV: -1 unchecked */
 	enum sysv_kind sysv;
 	long key;
@@ -78,7 +65,7 @@ struct step {
 	enum step_kind kind;
 	int line;
 	char *proc;		/* process id; NULL for box-wide conditions */
-	int child;		/* ID.child: the process's only child */
+	enum selector sel;	/* which processes of ID a COND_LIVE condition tests */
 	/* start */
 	enum proc_kind pkind;
 	char **argv;		/* NULL-terminated */

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "box.h"
 #include "util.h"
+#include "../common/number.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,19 +34,15 @@ static void usage(FILE *f, const char *prog)
 		prog);
 }
 
+/* the one number parser of the project: no nan, inf, overflow or junk */
 static int parse_num(const char *prog, const char *opt, const char *s, double min,
 		     double max, double *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "%s: invalid value '%s' for --%s\n", prog, s, opt);
+	if (number_parse(s, NULL, min, max, out) < 0) {
+		fprintf(stderr, "%s: invalid value '%s' for --%s (a number from %g to %g)\n",
+			prog, s, opt, min, max);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

@@ -504,6 +504,24 @@ expect_error "a result that is not an object is refused (EINVAL)" \
 	ok "file: failed writes leave no temporary file" ||
 	not_ok "file: failed writes leave no temporary file" "$(ls -A "$work/w")"
 
+# ---- a test's time is its duration_ms, never its last event's t_ms ----
+cat >"$work/timed.json" <<'EOF'
+{"assignment": "pipe", "submission": "s", "score": 1, "max_score": 2, "tests": [
+ {"id": "slow", "name": "waits 10 s after its last event", "tags": ["eof"], "status": "passed",
+  "score": 1, "max_score": 1, "feedback": "", "duration_ms": 10000,
+  "events": [{"t_ms": 47, "text": "started pipecat"}]},
+ {"id": "old", "name": "a result without duration_ms", "tags": ["eof"], "status": "failed",
+  "score": 0, "max_score": 1, "feedback": "x", "events": [{"t_ms": 900, "text": "started"}]}]}
+EOF
+render junit "$work/timed.json" >"$work/timed.junit" 2>&1
+if grep -q 'name="waits 10 s after its last event"[^>]* time="10.000"' "$work/timed.junit" &&
+	grep -q 'name="a result without duration_ms"[^>]* time="0.000"' "$work/timed.junit"; then
+	ok "junit: a test's time is its duration_ms, not its last event's; without one it is 0"
+else
+	not_ok "junit: a test's time is its duration_ms, not its last event's; without one it is 0" \
+		"$(grep -i testcase "$work/timed.junit")"
+fi
+
 # ---- memory: AddressSanitizer, UndefinedBehaviorSanitizer, LeakSanitizer ----
 asan_ok=0
 if cc -std=gnu11 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \

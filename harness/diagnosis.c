@@ -1,0 +1,121 @@
+/*
+ * The feedback's diagnosis (diagnosis.h is its manual): one look at the
+ * box after a step failed.
+ */
+#define _GNU_SOURCE
+#include "diagnosis.h"
+#include "testrun.h"
+#include "../sandbox/box.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static void explain_no_eof(struct run *r, pid_t pid, const char *who, struct strbuf *sb);
+
+/* where each process is, and who holds which end of every pipe and FIFO */
+void diagnose(struct run *r, struct strbuf *sb)
+{
+	struct seen live[MAX_SEEN];
+	int n = run_seen(r, live, MAX_SEEN);
+	struct { unsigned long ino; enum fd_type type; struct strbuf who; int beyond_stdio; } ends[64];
+	int nends = 0;
+
+	sb_addf(sb, "\nWhere the processes were:");
+	if (n == 0)
+		sb_addf(sb, "\n  (no process was left in the box)");
+	for (int i = 0; i < n; i++) {
+		char state[256];
+		struct fdinfo fds[64];
+		int nf;
+
+		observe_describe(&live[i].pi, state, sizeof(state));
+		sb_addf(sb, "\n  %s (pid %d in the box): %s", live[i].label, (int)live[i].pi.box_pid, state);
+		nf = observe_fds(live[i].pid, fds, 64);
+		for (int f = 0; f < nf; f++) {
+			int e;
+
+			if (fds[f].type != FDT_PIPE && fds[f].type != FDT_FIFO)
+				continue;
+			for (e = 0; e < nends; e++)
+				if (ends[e].ino == fds[f].inode)
+					break;
+			if (e == nends) {
+				if (nends == 64)
+					continue;
+				ends[e].ino = fds[f].inode;
+				ends[e].type = fds[f].type;
+				ends[e].beyond_stdio = 0;
+				memset(&ends[e].who, 0, sizeof(ends[e].who));
+				nends++;
+			}
+			ends[e].beyond_stdio |= fds[f].fd > 2 || fds[f].type == FDT_FIFO;
+			sb_addf(&ends[e].who, "%s%s fd %d (%s)", ends[e].who.len ? ", " : "",
+				live[i].label, fds[f].fd,
+				fds[f].access == O_RDONLY ? "read end" :
+				fds[f].access == O_WRONLY ? "write end" : "both ends");
+		}
+	}
+	for (int e = 0; e < nends; e++) {
+		/* the programs' own stdin, stdout and stderr are not news */
+		if (!ends[e].beyond_stdio) {
+			sb_release(&ends[e].who);
+			continue;
+		}
+		sb_addf(sb, "\n  %s %lu is held by: %s", ends[e].type == FDT_PIPE ? "pipe" : "FIFO",
+			ends[e].ino, sb_str(&ends[e].who));
+		sb_release(&ends[e].who);
+	}
+	for (int i = 0; i < r->n; i++) {
+		struct box_proc *p = run_boxproc(r, &r->procs[i]);
+
+		if (p && p->done)
+			sb_addf(sb, "\n  %s had ended: %s", r->procs[i].label, p->verdict.message[0] ?
+				p->verdict.message : WIFEXITED(p->wait_status) ? "exited" : "killed");
+	}
+	for (int i = 0; i < n; i++)
+		explain_no_eof(r, live[i].pid, live[i].label, sb);
+}
+
+/*
+ * The cause of a reader that never sees EOF: someone, often the reader
+ * itself, still holds a write end of what it reads.
+ */
+static void explain_no_eof(struct run *r, pid_t pid, const char *who, struct strbuf *sb)
+{
+	struct pinfo pi;
+	struct fdinfo rd;
+	struct seen live[MAX_SEEN];
+	int n;
+
+	if (observe_proc(pid, &pi) < 0 || !pi.in_syscall || strcmp(pi.syscall, "read") ||
+	    observe_fd(pid, (int)pi.args[0], &rd) < 0 ||
+	    (rd.type != FDT_PIPE && rd.type != FDT_FIFO))
+		return;
+	n = run_seen(r, live, MAX_SEEN);
+	for (int i = 0; i < n; i++) {
+		struct fdinfo fds[64];
+		int nf = observe_fds(live[i].pid, fds, 64);
+
+		for (int f = 0; f < nf; f++) {
+			if (fds[f].inode != rd.inode || fds[f].type != rd.type || fds[f].access == O_RDONLY)
+				continue;
+			if (live[i].pid == pid) {
+				sb_addf(sb, "\nWhy: %s is blocked reading a %s whose write end is still open "
+					"in %s itself (fd %d), so its read() can never see end of file: "
+					"close the ends a process does not use, right after fork().",
+					who, fd_type_name(rd.type), who, fds[f].fd);
+				return;
+			}
+			if (live[i].pi.in_syscall && live[i].pi.state != 'R' && !strcmp(live[i].pi.syscall, "read"))
+				continue;	/* a writer that writes nothing: another story */
+			sb_addf(sb, "\nWhy: %s is blocked reading a %s whose write end is still open in %s "
+				"(fd %d), which is %s, so end of file never comes: close it before "
+				"waiting.", who, fd_type_name(rd.type), live[i].label, fds[f].fd,
+				live[i].pi.in_syscall ? "itself blocked" : "still running");
+			return;
+		}
+	}
+}
+

@@ -1,0 +1,48 @@
+/*
+ * diagnosis: what a failed step's feedback says beyond "expected X, got
+ * Y": where every process of the box was, who holds which end of every
+ * pipe and FIFO, and why a reader never sees end of file.
+ *
+ * A student whose test failed reads this to find the bug, so it reports
+ * facts of the kernel at the moment of the failure, read from /proc, in
+ * the scenario's names:
+ *
+ *   Where the processes were:
+ *     pipecat (pid 2 in the box): blocked in wait4()
+ *     pipecat's child (pid 3 in the box): blocked in read() on a pipe (fd 0)
+ *     pipe 81234 is held by: pipecat fd 4 (write end), pipecat's child fd 0
+ *       (read end), pipecat's child fd 4 (write end)
+ *     sh had ended: exited with status 0
+ *   Why: pipecat's child is blocked reading a pipe whose write end is still
+ *     open in pipecat's child itself (fd 4), so its read() can never see
+ *     end of file: close the ends a process does not use, right after fork().
+ *
+ * What it lists:
+ *   - every process alive in the box (init's descendants), with its state:
+ *     running with its CPU time, blocked in which system call on which
+ *     descriptor, stopped, a zombie;
+ *   - every pipe and FIFO that some process holds beyond its own 0, 1 and
+ *     2 (those are plumbing the harness made, not news), with each holder,
+ *     descriptor and end;
+ *   - the started processes that had ended, with their verdict;
+ *   - "Why:", for each process blocked in read() on a pipe or FIFO whose
+ *     write end is open somewhere: in the reader itself (the classic
+ *     missing close() after fork()), or in another process that is
+ *     running or blocked and so will never close it. A writer that is
+ *     itself blocked in read() is a different story and is not blamed.
+ *
+ * Processes are named as the rest of the feedback names them (procs.c):
+ * the scenario's label, "X's child", "X's child, orphaned", or "a
+ * process". Nothing here waits: it is one look at the box.
+ */
+#ifndef HARNESS_DIAGNOSIS_H
+#define HARNESS_DIAGNOSIS_H
+
+#include "strbuf.h"
+
+struct run;
+
+/* append "\nWhere the processes were:..." and any "\nWhy: ..." to sb */
+void diagnose(struct run *r, struct strbuf *sb);
+
+#endif

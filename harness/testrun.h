@@ -1,0 +1,97 @@
+/*
+ * testrun: one test being run, as the engine's files share it:
+ *   engine.c     the steps in order, and the test's result
+ *   feed.c       what the scenario writes to the started processes' stdin
+ *   procs.c      finding and naming processes: the started ones, their
+ *                children, everything alive in the box, ID.child, ID.all
+ *   cond.c       deciding conditions (the rows of cond.h)
+ *   diagnosis.c  the feedback's "Where the processes were" and "Why"
+ *                (diagnosis.h)
+ * Nothing outside these files uses it: engine.h is the engine's interface.
+ *
+ * Three words for a process, each with its own meaning:
+ *   struct started   a process the scenario started (`start ID = ...`)
+ *   struct box_proc  the box's record of it (its pid, output, end)
+ *   struct seen      any process alive in the box at one moment, from /proc
+ */
+#ifndef HARNESS_TESTRUN_H
+#define HARNESS_TESTRUN_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine.h"
+#include "observe.h"
+#include "scenario.h"
+#include "strbuf.h"
+
+#define MAX_PROCS 16	/* started processes of one test */
+#define MAX_SEEN 64	/* processes alive in a box that feedback describes */
+
+struct started {
+	const struct step *start;	/* its `start` step: id, argv, stdin */
+	int idx;		/* in the box; -1 before start */
+	int in_fd;		/* write end of its stdin, or -1 */
+	char *pending;		/* stdin not yet written */
+	size_t plen, poff;
+	int close_after;	/* close stdin once pending is written */
+	char label[96];		/* "pipecat", "pipecat (reference)" */
+};
+
+struct run {
+	struct engine *e;
+	const struct test *t;
+	struct box *box;
+	struct started procs[MAX_PROCS];
+	int n;
+	int64_t t0;		/* when the box was asked for: events count from it */
+	json_t *events;
+	struct { pid_t pid; int proc; } kin[MAX_SEEN];	/* children seen, by parent */
+	int nkin;
+};
+
+struct seen {
+	pid_t pid;		/* in our pid namespace */
+	struct pinfo pi;
+	char label[192];	/* "pipecat's child", "a process" */
+};
+
+/* ---- procs.c ---- */
+/* the started process ID, or NULL */
+struct started *run_find(struct run *r, const char *id);
+/* the box's record of a started process, or NULL before it started */
+struct box_proc *run_boxproc(struct run *r, const struct started *s);
+/* every process alive in the box, init's descendants breadth first */
+int run_seen(struct run *r, struct seen *out, int max);
+/*
+ * The process a step's process reference means: ID's own pid, or for
+ * ID.child its only child. -1 with why said when there is none (not
+ * started; no child; several children).
+ */
+pid_t run_target(struct run *r, const struct step *st, struct strbuf *why);
+/*
+ * ID.all: pid and every live descendant (zombies left out), at most max,
+ * each with a label that names it for feedback ("pipeline's child running
+ * wc (pid 4 in the box)"); returns how many.
+ */
+int run_family(struct run *r, const struct started *s, pid_t pid, struct seen *out, int max);
+/* "SIGUSR1" */
+const char *run_signame(int sig);
+
+/* ---- feed.c ---- */
+/* queue bytes for s's stdin; stdin=random:SIZE:SEED's deterministic bytes */
+void feed_add(struct started *s, const char *data, size_t len);
+void feed_add_random(struct started *s, int64_t size, unsigned seed, int letters);
+/* let the box work up to timeout_ms, writing queued stdin as pipes take it */
+void feed_pump(struct run *r, int timeout_ms);
+
+/* ---- cond.c ---- */
+/* 1 the step's condition holds, 0 it does not (why says what was seen) */
+int cond_eval(struct run *r, const struct step *st, struct strbuf *why);
+/* an expect of a COND_END condition can be decided: the processes ended */
+int cond_decidable(struct run *r, const struct step *st);
+/* a scenario path as the box sees it: relative ones are in /work */
+void work_path(const char *path, char *buf, size_t size);
+
+#endif
