@@ -49,6 +49,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -60,6 +61,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -113,12 +115,17 @@ void box_config_init(struct box_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->profile = POLICY_RUN;
 	cfg->limits = (struct box_limits){
-		.wall_ms = 10000, .cpu_ms = 5000, .memory_kib = 256 * 1024,
-		.processes = 64, .file_size_kib = 16 * 1024, .open_files = 64,
+		/* sized for ordinary labs, and still stopping bombs: a
+		 * parallel sum over a 256 MiB shared array with its own
+		 * memory besides, 100 children forked before any is reaped
+		 * (and a shell around them); a file as large as such a
+		 * segment, since RLIMIT_FSIZE bounds ftruncate on /dev/shm */
+		.wall_ms = 10000, .cpu_ms = 5000, .memory_kib = 512 * 1024,
+		.processes = 256, .file_size_kib = 512 * 1024, .open_files = 64,
 		.output_bytes = 1 << 20, .output_max = 64 << 20,
 		.tmpfs_kib = 64 * 1024,
 		.msgmni = 32, .shmmni = 32, .semmni = 32,
-		.shmmax = 16 << 20, .shmall = (16 << 20) / 4096 * 4,
+		.shmmax = 512LL << 20, .shmall = (512LL << 20) / 4096,
 	};
 }
 
@@ -433,6 +440,7 @@ static void record_exit(struct box *b, const struct msg *m)
 	p->maxrss_kib = m->maxrss_kib;
 	p->ended_ms = now_ms();
 	p->verdict.leftover = m->others;
+	p->full_fs = m->full;
 }
 
 /*
@@ -655,6 +663,10 @@ static int wait_ready(struct box *b, struct box_error *err, int *refused)
 			b->iso.cgroupns = 0;
 			note(b, "no cgroup namespace");
 		}
+		/* FIFOs and sockets left out of the copy */
+		m.text[sizeof(m.text) - 1] = '\0';
+		if (m.text[0])
+			note(b, "%.150s", m.text);
 		return 0;
 	}
 	if (n > 0 && m.type == MSG_FAIL) {
@@ -1046,6 +1058,31 @@ fail:
 	return -1;
 }
 
+/*
+ * Outside, a program may reopen its stdio (/dev/stdout, /dev/fd/0): the
+ * pipes a shell makes belong to the user. The kernel checks a pipe's
+ * owner and mode (0600) on such an open, so as root, whose programs run
+ * as another uid, the box's pipes are given to that uid; so is a pipe the
+ * caller gives as stdin, when it is ours (never a named FIFO, which is a
+ * file of the host's). Unprivileged, the programs' uid is ours already.
+ */
+static void give_pipe(const struct box *b, int fd, int callers)
+{
+	struct stat st;
+	struct statfs sf;
+	/* BOX_UID is nobody on the host (write_maps), as in host mode */
+	uid_t uid = b->host || b->iso.userns ? HOST_ROOT_UID : BOX_UID;
+	gid_t gid = b->host || b->iso.userns ? HOST_ROOT_GID : BOX_GID;
+
+	if (geteuid() != 0 || fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	    fstatfs(fd, &sf) < 0 || sf.f_type != PIPEFS_MAGIC)
+		return;
+	if (callers && st.st_uid != geteuid())
+		return;
+	/* best effort: without it the program sees EACCES, as before */
+	(void)!fchown(fd, uid, gid);
+}
+
 int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 {
 	struct msg *m = calloc(1, sizeof(*m));
@@ -1092,6 +1129,9 @@ int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 		set_error(err, BOX_EINTERNAL, "cannot make the program's pipes: %s", strerror(errno));
 		goto out;
 	}
+	give_pipe(b, out[1], 0);
+	give_pipe(b, errp[1], 0);
+	give_pipe(b, s->stdin_fd, 1);
 	id = b->nprocs++;
 	p = &b->procs[id];
 	memset(p, 0, sizeof(*p));
@@ -1283,15 +1323,33 @@ static void make_verdict(struct box *b, int i)
 		human_kib(b->lim.file_size_kib, lim, sizeof(lim));
 		SAY("%s was killed by SIGXFSZ: it wrote a file larger than the limit of %s",
 		    p->name, lim);
+	} else if (sig == SIGBUS && p->full_fs) {
+		int shm = p->full_fs & EXIT_FULL_SHM;
+
+		v->status = BOX_SIGNAL;
+		v->limit = shm ? LIMIT_SHM : LIMIT_DISK;
+		human_kib(shm ? b->lim.memory_kib : b->lim.tmpfs_kib, lim, sizeof(lim));
+		SAY("%s was killed by SIGBUS: it used a mapped file for which %s had no room "
+		    "left (the box's limit is %s)", p->name,
+		    shm ? "/dev/shm" : "/work and /tmp", lim);
+	} else if (b->cgs.pids_refused > 0 && (sig || code != 0 || b->nprocs == 1)) {
+		/* a fork refused, also to a child of a shell, stops a program
+		 * however it ends; with several programs in the box, one that
+		 * ended well is not blamed for another's */
+		char how[64];
+
+		if (sig)
+			snprintf(how, sizeof(how), "was killed by %s", signame(sig, sn, sizeof(sn)));
+		else
+			snprintf(how, sizeof(how), "exited with status %d", code);
+		v->status = BOX_PROCESSES;
+		v->limit = LIMIT_PROCESSES;
+		SAY("%s %s after the box refused to create more than %d processes", p->name,
+		    how, b->lim.processes);
 	} else if (sig) {
 		v->status = BOX_SIGNAL;
 		SAY("%s was killed by %s (%s)", p->name, signame(sig, sn, sizeof(sn)),
 		    strsignal(sig));
-	} else if (code != 0 && b->cgs.pids_refused > 0) {
-		v->status = BOX_PROCESSES;
-		v->limit = LIMIT_PROCESSES;
-		SAY("%s exited with status %d after the box refused to create more than %d "
-		    "processes", p->name, code, b->lim.processes);
 	} else if (code != 0) {
 		v->status = BOX_EXIT;
 		SAY("%s exited with status %d", p->name, code);
@@ -1444,6 +1502,7 @@ const char *box_limit_name(enum box_limit l)
 		[LIMIT_NONE] = NULL, [LIMIT_WALL] = "wall-time", [LIMIT_CPU] = "cpu-time",
 		[LIMIT_MEMORY] = "memory", [LIMIT_OUTPUT] = "output",
 		[LIMIT_PROCESSES] = "processes", [LIMIT_FILE_SIZE] = "file-size",
+		[LIMIT_SHM] = "shm-size", [LIMIT_DISK] = "disk-size",
 	};
 	return names[l];
 }

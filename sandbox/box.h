@@ -80,6 +80,8 @@ enum box_status {
 enum box_limit {
 	LIMIT_NONE, LIMIT_WALL, LIMIT_CPU, LIMIT_MEMORY, LIMIT_OUTPUT,
 	LIMIT_PROCESSES, LIMIT_FILE_SIZE,
+	LIMIT_SHM,		/* /dev/shm full: SIGBUS in a shared mapping */
+	LIMIT_DISK,		/* /work and /tmp full: SIGBUS in a mapping */
 };
 
 struct box_violation {
@@ -126,6 +128,7 @@ struct box_proc {
 	struct box_output out, err;
 	int out_fd, err_fd, report_fd, listen_fd;	/* -1 when closed */
 	int exec_errno;		/* nonzero if exec failed */
+	int full_fs;		/* after SIGBUS: which tmpfs was full (proto.h) */
 	int hold_output;	/* set by the caller: stdout is not read for now, so a
 				 * program writing more than a pipe holds blocks */
 	struct box_verdict verdict;

@@ -49,6 +49,7 @@
 #include <sys/sem.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -154,7 +155,11 @@ exec_child(const struct msg *m, int in, int out, int err, int report)
 	trace("child forked");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	setsid();
+	/* the first program of a process group, as a shell's job is, in
+	 * init's session: not a session leader, so that its own
+	 * setpgid(0, 0) works as it does outside, and killpg() of its group
+	 * reaches it and its children only */
+	setpgid(0, 0);
 
 	/* move our four above 10, then onto 0, 1, 2 and 3 */
 	for (int i = 0; i < 4; i++)
@@ -422,9 +427,35 @@ static void init_read(int ctl, struct msg *m)
 }
 
 struct exit_record {
-	int id, status, pid;
+	int id, status, pid, full;
 	int64_t cpu_ms, maxrss_kib;
 };
+
+/*
+ * A program killed by SIGBUS most often touched a page of a shared
+ * mapping that its tmpfs had no room for: say which one was full, while
+ * its files are still there (a file already unlinked is freed with the
+ * mapping, and is then not seen).
+ */
+static int full_filesystems(int status)
+{
+	static const struct { const char *path; int bit; } fs[] = {
+		{ "/dev/shm", EXIT_FULL_SHM }, { "/", EXIT_FULL_ROOT },
+	};
+	int full = 0;
+
+	if (cfg->host || !WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS)
+		return 0;
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+		struct statfs s;
+
+		/* a few pages may have been freed meanwhile by others */
+		if (statfs(fs[i].path, &s) == 0 && s.f_blocks > 0 &&
+		    (uint64_t)s.f_bavail * (uint64_t)s.f_bsize < 64 * 1024)
+			full |= fs[i].bit;
+	}
+	return full;
+}
 
 static void send_exits(int ctl, const struct exit_record *x, int n)
 {
@@ -438,6 +469,7 @@ static void send_exits(int ctl, const struct exit_record *x, int n)
 		r->pid = x[k].pid;
 		r->cpu_ms = x[k].cpu_ms;
 		r->maxrss_kib = x[k].maxrss_kib;
+		r->full = x[k].full;
 		r->others = others;
 		init_send(ctl, r);
 	}
@@ -463,6 +495,7 @@ static void init_reap(int ctl, pid_t *pids, int npids)
 			}
 			x[n++] = (struct exit_record){
 				.id = i, .status = status, .pid = pid,
+				.full = full_filesystems(status),
 				.cpu_ms = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
 					  (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000,
 				.maxrss_kib = ru.ru_maxrss,
@@ -521,6 +554,9 @@ int main(void)
 
 	/* die with the supervisor; the kernel then kills the whole box */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* a session of the box's own, without the caller's terminal, for
+	 * the programs' process groups (exec_child) */
+	setsid();
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	umask(022);
@@ -583,6 +619,7 @@ serve:
 	}
 	r = reply_new(MSG_READY);
 	r->others = cgroupns;
+	snprintf(r->text, sizeof(r->text), "%s", mnt_skipped());
 	init_send(ctl, r);
 	/* while the supervisor prepares its first request; a program is
 	 * never started with a capability left in the set (an ordinary

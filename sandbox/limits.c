@@ -238,7 +238,13 @@ int limits_apply(const struct box_limits *l, int have_cgroup)
 		{ RLIMIT_NPROC, (rlim_t)l->processes + 1, 1 },	/* with init */
 		/* without a memory cgroup, address space is the only bound */
 		{ RLIMIT_AS, (rlim_t)l->memory_kib * 1024, !have_cgroup },
-		{ RLIMIT_MEMLOCK, 64 * 1024, 1 },
+		/* mlockall() of an ordinary program locks a few MiB; locked
+		 * pages are charged to the box's memory like any other */
+		{ RLIMIT_MEMLOCK, (rlim_t)l->memory_kib * 1024 / 8, 1 },
+		/* with no capability, these keep sched_setscheduler and
+		 * setpriority to lowering one's own priority */
+		{ RLIMIT_RTPRIO, 0, 1 },
+		{ RLIMIT_NICE, 0, 1 },
 		{ RLIMIT_MSGQUEUE, 800 * 1024, 1 },
 	};
 	struct rlimit c;

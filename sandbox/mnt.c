@@ -140,10 +140,38 @@ static int copy_file(int sfd, int dfd, const char *name, mode_t mode,
 	return ret;
 }
 
+/* FIFOs and sockets left in the copied directory (see mnt_skipped) */
+static int nskipped;
+static char skipped[192];
+
+static void skip_special(const char *name, mode_t mode)
+{
+	size_t used = strlen(skipped);
+
+	if (nskipped++ == 0)
+		snprintf(skipped, sizeof(skipped), "'%.40s' (%s)", name,
+			 S_ISFIFO(mode) ? "a FIFO" : "a socket");
+	else if (nskipped == 2 && used < sizeof(skipped))
+		snprintf(skipped + used, sizeof(skipped) - used, " and others");
+}
+
+const char *mnt_skipped(void)
+{
+	static char note[320];
+
+	if (!nskipped)
+		return "";
+	snprintf(note, sizeof(note), "skipped %d FIFO%s or socket%s of the copied directory: "
+		 "%s; a program makes its own", nskipped, nskipped == 1 ? "" : "s",
+		 nskipped == 1 ? "" : "s", skipped);
+	return note;
+}
+
 /*
  * Copy the directory sfd into dfd, never following a link: every entry is
- * looked at with AT_SYMLINK_NOFOLLOW and opened with O_NOFOLLOW, and
- * anything but a regular file or a directory is refused.
+ * looked at with AT_SYMLINK_NOFOLLOW and opened with O_NOFOLLOW. A FIFO or
+ * a socket is what a student's directory holds after a run: it is left
+ * out (mnt_skipped says so); any other special file is refused.
  */
 static int copy_tree(int sfd, int dfd, uid_t uid, gid_t gid, int depth,
 		     struct mnt_error *e)
@@ -184,6 +212,8 @@ static int copy_tree(int sfd, int dfd, uid_t uid, gid_t gid, int depth,
 				close(s2);
 			if (d2 >= 0)
 				close(d2);
+		} else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+			skip_special(de->d_name, st.st_mode);
 		} else {
 			errno = S_ISLNK(st.st_mode) ? ELOOP : EPERM;
 			ret = fail(e, S_ISLNK(st.st_mode) ? "refusing symbolic link" :
@@ -337,7 +367,7 @@ int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box
 		   struct mnt_error *e)
 {
 	static const char *const tops[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
-	static const char *const writable[] = { "/work", "/tmp", "/dev/shm" };
+	static const char *const writable[] = { "/work", "/tmp" };
 	char opts[64];
 	memset(e, 0, sizeof(*e));
 	/* nothing we mount may propagate back to the host */
@@ -356,6 +386,13 @@ int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box
 			return -1;
 	if (make_etc(e) < 0 || make_dev(e) < 0)
 		return -1;
+	/* POSIX shared memory gets a tmpfs of its own, as large as the box's
+	 * memory, which bounds it (a segment's pages are charged there):
+	 * a big shared array fits as it does on the host */
+	snprintf(opts, sizeof(opts), "size=%lldk,nr_inodes=4096,mode=1777",
+		 (long long)l->memory_kib);
+	if (mount("shm", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		return fail(e, "mount tmpfs", NEWROOT "/dev/shm");
 	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return fail(e, "mount proc", NEWROOT "/proc");
 	if (set_ipc_limits(l, e) < 0)
@@ -385,8 +422,9 @@ int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box
 		return fail(e, "unmount the old root", "/.oldroot");
 	if (rmdir("/.oldroot") < 0)
 		return fail(e, "rmdir", "/.oldroot");
-	/* only /work, /tmp and /dev/shm are writable: each its own bind, and
-	 * the root read-only (unprivileged, the programs' uid owns it) */
+	/* only /work, /tmp and /dev/shm (a tmpfs of its own) are writable:
+	 * each its own mount, and the root read-only (unprivileged, the
+	 * programs' uid owns it) */
 	for (size_t i = 0; i < sizeof(writable) / sizeof(writable[0]); i++)
 		if (mount(writable[i], writable[i], NULL, MS_BIND, NULL) < 0)
 			return fail(e, "bind", writable[i]);

@@ -8,10 +8,12 @@
  *   /etc         passwd, group, hosts made here; ld.so.cache and
  *                alternatives/ of the host, read-only
  *   /dev         null zero full random urandom (bound from the host),
- *                fd stdin stdout stderr links, shm/ (mode 1777)
+ *                fd stdin stdout stderr links, shm/ (a tmpfs of
+ *                the memory limit's size, mode 1777)
  *   /proc        the box's own proc (its pid namespace)
  *   /tmp         mode 1777; /work, owned by the box's user, holding a copy
- *                of the caller's directory (no symlink is followed or copied)
+ *                of the caller's directory (no symlink is followed or copied;
+ *                FIFOs and sockets are left out, other special files refused)
  *   /box         a read-only copy of a second directory (e.g. binaries)
  *
  * mnt_build_root() is called once by init, before any program starts.
@@ -29,6 +31,9 @@ struct mnt_error {
 	int err;		/* errno */
 	int bad_input;		/* the caller's directory is at fault */
 };
+
+/* "" or a note naming the FIFOs and sockets the copy left out */
+const char *mnt_skipped(void);
 
 int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid,
 		   const struct box_limits *l, struct mnt_error *e);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -29,6 +30,7 @@ enum cond {
 	NOT_ALL,	/* kill: arg 0 is not -1 (every process in the box) */
 	SELF_ONLY,	/* prlimit64: arg 0 is 0, the calling process */
 	NOT_TIOCSTI,	/* ioctl: not pushing input into a terminal */
+	NETLINK_ROUTE_RAW,	/* socket: AF_NETLINK, SOCK_RAW, NETLINK_ROUTE only */
 	ENOSYS_ALWAYS,	/* refused quietly so libc falls back */
 };
 
@@ -37,6 +39,7 @@ static const struct { const char *suffix; enum cond cond; } conds[] = {
 	{ "unix", AF_UNIX_ONLY }, { "fifo1", FIFO_ARG1 }, { "fifo2", FIFO_ARG2 },
 	{ "nons", NO_NS_FLAGS }, { "notall", NOT_ALL }, { "self", SELF_ONLY },
 	{ "notiocsti", NOT_TIOCSTI }, { "enosys", ENOSYS_ALWAYS },
+	{ "mqnetlink", NETLINK_ROUTE_RAW },
 };
 
 struct group {
@@ -69,7 +72,10 @@ static const struct group run_groups[] = {
 	  "mknod:fifo1 mknodat:fifo2" },
 	{ "memory: malloc, mmap (MAP_SHARED included), shared libraries",
 	  "brk mmap munmap mprotect mremap madvise msync mincore mlock munlock "
-	  "mlock2 membarrier get_mempolicy" },
+	  "mlock2 mlockall munlockall membarrier get_mempolicy" },
+	{ "libnuma, which procps (ps, top, pgrep, pmap) loads, probes the NUMA "
+	  "policy at start-up; it places only the caller's own memory",
+	  "set_mempolicy" },
 	{ "fork and exec; clone only without namespace flags",
 	  "fork vfork clone:nons execve execveat exit exit_group wait4 waitid" },
 	{ "clone3 passes its flags in memory, which a filter cannot read: "
@@ -85,9 +91,16 @@ static const struct group run_groups[] = {
 	  "futex_waitv prctl restart_syscall" },
 	{ "scheduling and resource queries; limits only of the caller itself",
 	  "sched_yield sched_getaffinity sched_setaffinity sched_getparam "
-	  "sched_getscheduler sched_get_priority_max sched_get_priority_min "
+	  "sched_getscheduler sched_getattr sched_rr_get_interval "
+	  "sched_get_priority_max sched_get_priority_min "
 	  "getpriority setpriority getrlimit setrlimit prlimit64:self getrusage "
 	  "times" },
+	{ "changing a scheduling policy or priority: the kernel lets the box's uid "
+	  "touch only its own processes, no capability lifts a program above "
+	  "SCHED_OTHER, and the hard RLIMIT_RTPRIO and RLIMIT_NICE of 0 keep it from "
+	  "raising its priority, so only lowering it (SCHED_BATCH, SCHED_IDLE) works; "
+	  "sched_setattr stays refused (deadline and utilisation-clamp knobs no lab needs)",
+	  "sched_setscheduler sched_setparam" },
 	{ "signals: handlers, masks, waiting, sending inside the box; "
 	  "kill(-1) would take down every process of the scenario",
 	  "rt_sigaction rt_sigprocmask rt_sigreturn rt_sigpending rt_sigsuspend "
@@ -109,6 +122,11 @@ static const struct group run_groups[] = {
 	{ "POSIX message queues",
 	  "mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify "
 	  "mq_getsetattr" },
+	{ "mq_notify(SIGEV_THREAD): the C library receives the notification on a "
+	  "raw NETLINK_ROUTE socket of its own; no other netlink family or type, "
+	  "and the box's network namespace has nothing but a loopback it cannot "
+	  "change (no capability)",
+	  "socket:mqnetlink" },
 	{ "Unix domain sockets only: no network",
 	  "socket:unix socketpair:unix bind listen accept accept4 connect "
 	  "getsockname getpeername sendto recvfrom sendmsg recvmsg sendmmsg "
@@ -158,6 +176,11 @@ static int add_rule(scmp_filter_ctx ctx, const char *name, enum cond cond)
 	case NOT_TIOCSTI:
 		return seccomp_rule_add(ctx, allow, nr, 1,
 					SCMP_A1_32(SCMP_CMP_NE, TIOCSTI));
+	case NETLINK_ROUTE_RAW:
+		return seccomp_rule_add(ctx, allow, nr, 3,
+					SCMP_A0_32(SCMP_CMP_EQ, AF_NETLINK),
+					SCMP_A1_32(SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW),
+					SCMP_A2_32(SCMP_CMP_EQ, NETLINK_ROUTE));
 	case ENOSYS_ALWAYS:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
 	}

@@ -31,6 +31,10 @@
 #define MAX_ARGV_BYTES 6144
 #define MAX_FILTER_LEN 4096	/* BPF_MAXINSNS */
 
+/* MSG_EXITED's full: the tmpfs that had no room left */
+#define EXIT_FULL_SHM 1		/* /dev/shm */
+#define EXIT_FULL_ROOT 2	/* the root: /work and /tmp */
+
 #define INIT_CTL_FD 3
 #define INIT_SRC_FD 4
 #define INIT_RO_FD 5
@@ -53,6 +57,7 @@ struct msg {
 	int64_t cpu_ms, maxrss_kib;
 	int mode;		/* MSG_OPENED: st_mode */
 	int64_t size;		/* MSG_OPENED: st_size; MSG_READ_DONE: bytes */
+	int full;		/* MSG_EXITED after SIGBUS: EXIT_FULL_* */
 	char text[MAX_ARGV_BYTES];	/* argv, NUL-separated; a path; or an error */
 };
 
