@@ -148,11 +148,9 @@ static void skip_special(const char *name, mode_t mode)
 {
 	size_t used = strlen(skipped);
 
-	if (nskipped++ == 0)
-		snprintf(skipped, sizeof(skipped), "'%.40s' (%s)", name,
-			 S_ISFIFO(mode) ? "a FIFO" : "a socket");
-	else if (nskipped == 2 && used < sizeof(skipped))
-		snprintf(skipped + used, sizeof(skipped) - used, " and others");
+	if (++nskipped <= 3 && used < sizeof(skipped))
+		snprintf(skipped + used, sizeof(skipped) - used, "%s%s '%.32s'",
+			 used ? ", " : "", S_ISFIFO(mode) ? "FIFO" : "socket", name);
 }
 
 const char *mnt_skipped(void)
@@ -161,9 +159,9 @@ const char *mnt_skipped(void)
 
 	if (!nskipped)
 		return "";
-	snprintf(note, sizeof(note), "skipped %d FIFO%s or socket%s of the copied directory: "
-		 "%s; a program makes its own", nskipped, nskipped == 1 ? "" : "s",
-		 nskipped == 1 ? "" : "s", skipped);
+	snprintf(note, sizeof(note), "not copied: %s%s%.0d%s (a program makes its own)",
+		 skipped, nskipped > 3 ? " and " : "", nskipped > 3 ? nskipped - 3 : 0,
+		 nskipped > 3 ? " more" : "");
 	return note;
 }
 

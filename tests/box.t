@@ -6,6 +6,7 @@
 
 build_prog legit || plan_skip "cannot compile tests/progs/legit.c"
 build_prog hostile || plan_skip "cannot compile tests/progs/hostile.c"
+build_prog edges || plan_skip "cannot compile tests/progs/edges.c"
 diag "running as $(id -un) (uid $(id -u))"
 
 # ---- isolation in force ----
@@ -142,6 +143,53 @@ is "$(cat /proc/sysvipc/msg /proc/sysvipc/shm /proc/sysvipc/sem | md5sum)" "$bef
 boxrun ./hostile fake
 is "$(jv .status)/$(jv .exit_code)" exit/3 "fake verdict on every fd: the real verdict stands"
 ok "jq -e . '$TMP/v.json'" "  the JSON verdict is valid"
+
+# ---- the edges of what legitimate programs are allowed ----
+boxrun ./edges netlink-route
+is "$(jv .status)" ok "glibc's mq_notify socket (netlink, route): allowed"
+is "$(cat "$TMP/out")" "RTM_NEWLINK: Operation not permitted" "  but it cannot change the box's network"
+for t in netlink-uevent netlink-dgram sched_setattr; do
+	boxrun ./edges "$t"
+	is "$(jv .status)" forbidden-syscall "$t: forbidden ($(jv '.violations[0].detail'))"
+done
+boxrun ./edges realtime
+is "$(jv .status)" ok "sched_setscheduler and setpriority: allowed"
+is "$(cat "$TMP/out" | tr '\n' ';')" "SCHED_FIFO: Operation not permitted;nice -5: Permission denied;" \
+	"  but a program cannot raise its priority"
+
+# a limit a program runs into is named, not a plain exit status or signal
+boxrun ./edges bus-tmp 100
+is "$(jv .status)/$(jv .signal)/$(jv .limit)" signal/SIGBUS/disk-size \
+	"a mapping beyond the box's /tmp: SIGBUS named as the disk size ($(jv .message))"
+RUNOPTS="--mem 64"
+boxrun ./edges bus-shm 1
+if [ "$(jv .isolation.cgroup)" != none ]; then
+	# /dev/shm is as large as the memory limit: the cgroup stops it first
+	is "$(jv .status)/$(jv .limit)" memory-limit/memory \
+		"a mapping beyond /dev/shm: the memory limit ($(jv .message))"
+else
+	is "$(jv .status)/$(jv .signal)/$(jv .limit)" signal/SIGBUS/shm-size \
+		"a mapping beyond /dev/shm: SIGBUS named as its size ($(jv .message))"
+fi
+RUNOPTS="--procs 20"
+boxrun sh -c './edges forks 40; exit 0'
+if [ "$(jv .isolation.cgroup)" != none ]; then
+	is "$(jv .status)/$(jv .limit)" process-limit/processes \
+		"a refused fork under a shell that exits 0: process-limit ($(jv .message))"
+else
+	skip "a refused fork under a shell is named" \
+		"without a cgroup nothing counts the forks RLIMIT_NPROC refused"
+fi
+RUNOPTS=
+
+# a FIFO or socket left in the directory is skipped, with a note
+mkdir -p "$TMP/leftovers" && cp "$TMP/progs/legit" "$TMP/leftovers/" && mkfifo "$TMP/leftovers/leftover.fifo"
+python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$TMP/leftovers/srv.sock" 2>/dev/null
+"$IPCGRADE" run --json "$TMP/v.json" --dir "$TMP/leftovers" -- sh -c 'ls' >"$TMP/out" 2>"$TMP/err"
+is "$(jv .status)/$(cat "$TMP/out" | tr '\n' ' ')" "ok/legit " "--dir with a FIFO and a socket: the rest is copied, they are skipped"
+ok "jv '.isolation.notes[]' | grep -q \"leftover.fifo\"" "  with a note: $(jv '.isolation.notes[]')"
+ok "jv '.isolation.notes[]' | grep -q \"socket 'srv.sock'\"" "  naming the socket too"
+ok "grep -q \"note: not copied: .*FIFO 'leftover.fifo'\" '$TMP/err'" "  printed on stderr too"
 
 # ---- bad input ----
 mkdir -p "$TMP/links" && ln -sf /etc/passwd "$TMP/links/prog.c"
