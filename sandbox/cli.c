@@ -18,13 +18,14 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [options] -- CMD [ARG...]\n"
-		"  --dir DIR        copy DIR into the box's /work (symlinks are refused)\n"
+		"  --dir DIR        copy DIR into the box's /work (symlinks are refused,\n"
+		"                   FIFOs and sockets skipped)\n"
 		"  --profile NAME   seccomp profile: run (default) or build\n"
 		"  --time SEC       wall-clock limit (default 10)\n"
 		"  --cpu SEC        CPU time per process (default 5)\n"
-		"  --mem MIB        memory for the whole box (default 256)\n"
-		"  --procs N        processes in the box (default 64)\n"
-		"  --fsize MIB      largest file written (default 16)\n"
+		"  --mem MIB        memory for the whole box (default 512)\n"
+		"  --procs N        processes in the box (default 256)\n"
+		"  --fsize MIB      largest file written (default 512)\n"
 		"  --nofile N       open files per process (default 64)\n"
 		"  --output BYTES   output captured (default 1048576); the rest is counted\n"
 		"  --output-max BYTES  output beyond which the box is stopped (default 64 MiB)\n"
