@@ -1237,8 +1237,8 @@ static void make_verdict(struct box *b, int i)
 	struct box_proc *p = &b->procs[i];
 	struct box_verdict *v = &p->verdict;
 	const struct box_violation *viol = NULL;
-	int sig = 0, code = -1, oom = b->cgs.oom_kills > 0;
-	char sn[32], lim[32];
+	int sig = 0, code = -1, oom = b->cgs.oom_kills > 0, shsig = 0, lsig;
+	char sn[32], lim[32], who[96];
 
 	for (int k = 0; k < b->nviol && !viol; k++)
 		if (b->viol[k].proc == i)
@@ -1255,6 +1255,15 @@ static void make_verdict(struct box *b, int i)
 	v->limit = LIMIT_NONE;
 	if (b->cgs.peak_kib > v->peak_memory_kib && b->nprocs == 1)
 		v->peak_memory_kib = b->cgs.peak_kib;
+	/* a shell tells its child's death by a signal as status 128 + the
+	 * signal: a limit that killed that child is named all the same */
+	if (code > 128 && code < 128 + 65)
+		shsig = code - 128;
+	lsig = sig ? sig : shsig;
+	if (sig || !shsig)
+		snprintf(who, sizeof(who), "%s", p->name);
+	else
+		snprintf(who, sizeof(who), "a process that %.60s ran", p->name);
 
 	if (b->init_lost) {
 		v->status = BOX_INTERNAL;
@@ -1300,11 +1309,11 @@ static void make_verdict(struct box *b, int i)
 		v->signal = SIGKILL;
 		SAY("%s was still running when the box was stopped%s", p->name,
 		    b->kill_status == BOX_OUTPUT ? " for another program's output" : "");
-	} else if (sig == SIGXCPU || (sig == SIGKILL && p->cpu_ms >= b->lim.cpu_ms)) {
+	} else if (lsig == SIGXCPU || (sig == SIGKILL && p->cpu_ms >= b->lim.cpu_ms)) {
 		v->status = BOX_TIME;
 		v->limit = LIMIT_CPU;
 		SAY("%s used more than %.1f s of CPU time and was stopped (an endless loop, "
-		    "or busy waiting?)", p->name, (double)b->lim.cpu_ms / 1000);
+		    "or busy waiting?)", who, (double)b->lim.cpu_ms / 1000);
 	} else if (oom && (sig == SIGKILL || code != 0)) {
 		v->status = BOX_MEMORY;
 		v->limit = LIMIT_MEMORY;
@@ -1317,20 +1326,20 @@ static void make_verdict(struct box *b, int i)
 		human_kib(b->lim.memory_kib, lim, sizeof(lim));
 		SAY("%s most likely ran out of memory (it reached %lld KiB of the %s allowed "
 		    "to each process)", p->name, (long long)p->maxrss_kib, lim);
-	} else if (sig == SIGXFSZ) {
+	} else if (lsig == SIGXFSZ) {
 		v->status = BOX_SIGNAL;
 		v->limit = LIMIT_FILE_SIZE;
 		human_kib(b->lim.file_size_kib, lim, sizeof(lim));
 		SAY("%s was killed by SIGXFSZ: it wrote a file larger than the limit of %s",
-		    p->name, lim);
-	} else if (sig == SIGBUS && p->full_fs) {
+		    who, lim);
+	} else if (lsig == SIGBUS && p->full_fs) {
 		int shm = p->full_fs & EXIT_FULL_SHM;
 
 		v->status = BOX_SIGNAL;
 		v->limit = shm ? LIMIT_SHM : LIMIT_DISK;
 		human_kib(shm ? b->lim.memory_kib : b->lim.tmpfs_kib, lim, sizeof(lim));
 		SAY("%s was killed by SIGBUS: it used a mapped file for which %s had no room "
-		    "left (the box's limit is %s)", p->name,
+		    "left (the box's limit is %s)", who,
 		    shm ? "/dev/shm" : "/work and /tmp", lim);
 	} else if (b->cgs.pids_refused > 0 && (sig || code != 0 || b->nprocs == 1)) {
 		/* a fork refused, also to a child of a shell, stops a program
@@ -1356,6 +1365,13 @@ static void make_verdict(struct box *b, int i)
 	} else {
 		v->status = BOX_OK;
 		SAY("%s exited with status 0", p->name);
+	}
+	if (!sig && shsig && v->limit != LIMIT_NONE && v->limit != LIMIT_PROCESSES &&
+	    v->limit != LIMIT_MEMORY) {
+		size_t len = strlen(v->message);
+
+		snprintf(v->message + len, sizeof(v->message) - len,
+			 "; %s exited with status %d", p->name, code);
 	}
 	if (v->leftover > 0 && v->status == BOX_OK) {
 		size_t len = strlen(v->message);

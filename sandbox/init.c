@@ -432,10 +432,10 @@ struct exit_record {
 };
 
 /*
- * A program killed by SIGBUS most often touched a page of a shared
- * mapping that its tmpfs had no room for: say which one was full, while
- * its files are still there (a file already unlinked is freed with the
- * mapping, and is then not seen).
+ * A program killed by SIGBUS (or a shell whose child was) most often
+ * touched a page of a shared mapping that its tmpfs had no room for: say
+ * which one was full, while its files are still there (a file already
+ * unlinked is freed with the mapping, and is then not seen).
  */
 static int full_filesystems(int status)
 {
@@ -444,7 +444,9 @@ static int full_filesystems(int status)
 	};
 	int full = 0;
 
-	if (cfg->host || !WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS)
+	/* a shell says 128 + SIGBUS for its child */
+	if (cfg->host || !((WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) ||
+			   (WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGBUS)))
 		return 0;
 	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 		struct statfs s;

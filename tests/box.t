@@ -161,6 +161,13 @@ is "$(cat "$TMP/out" | tr '\n' ';')" "SCHED_FIFO: Operation not permitted;nice -
 boxrun ./edges bus-tmp 100
 is "$(jv .status)/$(jv .signal)/$(jv .limit)" signal/SIGBUS/disk-size \
 	"a mapping beyond the box's /tmp: SIGBUS named as the disk size ($(jv .message))"
+boxrun sh -c './edges bus-tmp 100; exit $?'
+is "$(jv .status)/$(jv .exit_code)/$(jv .limit)" signal/135/disk-size \
+	"  and so under a shell, which exits 128 + SIGBUS ($(jv .message))"
+RUNOPTS="--fsize 1"
+boxrun sh -c 'head -c 2000000 /dev/zero >/tmp/big; exit $?'
+is "$(jv .status)/$(jv .exit_code)/$(jv .limit)" signal/153/file-size \
+	"SIGXFSZ of a shell's child: named as the file size ($(jv .message))"
 RUNOPTS="--mem 64"
 boxrun ./edges bus-shm 1
 if [ "$(jv .isolation.cgroup)" != none ]; then
