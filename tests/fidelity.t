@@ -52,3 +52,19 @@ done
 # the same under a shell, as a student's script or Makefile would start it
 compare "sh -c children" sh -c './children'
 compare "sh -c procps" sh -c './procps; exit $?'
+
+# where user namespaces are refused: root's box without one (its programs
+# are uid 1000 of the host), an ordinary user's host mode
+if cc -std=gnu11 -O2 -Wall -o "$TMP/nouserns" "$ROOT/tests/progs/nouserns.c" -lseccomp 2>/dev/null; then
+	real=$IPCGRADE
+	IPCGRADE="$TMP/nouserns-ipcgrade"
+	printf '#!/bin/sh\nexec "%s" clone "%s" "$@"\n' "$TMP/nouserns" "$real" >"$IPCGRADE"
+	chmod +x "$IPCGRADE"
+	for name in devstdio pgroups children mqueue; do
+		compare "$name without user namespaces" "./$name"
+	done
+	diag "isolation: $(jq -c .isolation "$TMP/v.json")"
+	IPCGRADE=$real
+else
+	skip "programs without user namespaces" "cannot build tests/progs/nouserns.c (libseccomp-dev)"
+fi

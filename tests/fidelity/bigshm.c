@@ -16,8 +16,14 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-/* the parent fills the array, a child sums it: every page is in use */
-static long long fill_and_sum(uint64_t *a)
+/*
+ * The parent fills the array, a child sums it. With every page, all of
+ * it is in use: that is done once, for the POSIX segment, whose pages are
+ * charged to the box's memory and held by /dev/shm's tmpfs; the SysV
+ * segment is touched once per MiB, enough to show that shmmax and shmall
+ * let it be made.
+ */
+static long long fill_and_sum(uint64_t *a, size_t stride)
 {
 	size_t n = SIZE / sizeof(*a);
 	long long sum = -1;
@@ -25,16 +31,16 @@ static long long fill_and_sum(uint64_t *a)
 
 	/* all pages at once rather than a fault for each: the same memory,
 	 * without a second per page on a loaded virtual machine */
-	if (madvise(a, SIZE, MADV_POPULATE_WRITE) < 0)
+	if (stride == 4096 / sizeof(*a) && madvise(a, SIZE, MADV_POPULATE_WRITE) < 0)
 		memset(a, 0, SIZE);
-	for (size_t i = 0; i < n; i += 512)
-		a[i] = i / 512 % 100;
+	for (size_t i = 0; i < n; i += stride)
+		a[i] = i / stride % 100;
 	if (pipe(p) < 0)
 		return -1;
 	if (fork() == 0) {
 		long long s = 0;
 
-		for (size_t i = 0; i < n; i += 512)
+		for (size_t i = 0; i < n; i += stride)
 			s += (long long)a[i];
 		_exit(write(p[1], &s, sizeof(s)) == sizeof(s) ? 0 : 1);
 	}
@@ -64,7 +70,7 @@ int main(void)
 		perror("shmat");
 		return 1;
 	}
-	printf("SysV segment of 256 MiB: sum %lld\n", fill_and_sum(a));
+	printf("SysV segment of 256 MiB: sum %lld\n", fill_and_sum(a, (1 << 20) / sizeof(uint64_t)));
 	shmdt(a);
 
 	snprintf(name, sizeof(name), "/fidelity-big-%d", (int)getpid());
@@ -78,7 +84,7 @@ int main(void)
 		perror("mmap");
 		return 1;
 	}
-	printf("POSIX segment of 256 MiB: sum %lld\n", fill_and_sum(a));
+	printf("POSIX segment of 256 MiB: sum %lld\n", fill_and_sum(a, 4096 / sizeof(uint64_t)));
 	munmap(a, SIZE);
 	shm_unlink(name);
 	return 0;
