@@ -123,9 +123,10 @@ static const struct group run_groups[] = {
 	  "mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify "
 	  "mq_getsetattr" },
 	{ "mq_notify(SIGEV_THREAD): the C library receives the notification on a "
-	  "raw NETLINK_ROUTE socket of its own; no other netlink family or type, "
-	  "and the box's network namespace has nothing but a loopback it cannot "
-	  "change (no capability)",
+	  "raw NETLINK_ROUTE socket of its own; no other netlink protocol or type. "
+	  "The box's network namespace has nothing but a loopback, which needs a "
+	  "capability to change, as does sending to another socket (in host mode "
+	  "it reads the host's interfaces, which /proc/net shows anyway)",
 	  "socket:mqnetlink" },
 	{ "Unix domain sockets only: no network",
 	  "socket:unix socketpair:unix bind listen accept accept4 connect "
