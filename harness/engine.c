@@ -107,7 +107,8 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 		sb_addf(fb, "the harness cannot make a pipe: %s", strerror(errno));
 		return -2;
 	}
-	idx = box_spawn(r->box, &(struct box_spawn){ .argv = argv, .stdin_fd = in[0] }, &err);
+	idx = box_spawn(r->box, &(struct box_spawn){ .argv = argv, .stdin_fd = in[0],
+						      .stdout_full = st->full_stdout }, &err);
 	if (in[0] >= 0)
 		close(in[0]);
 	if (idx < 0) {
