@@ -107,7 +107,8 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 		sb_addf(fb, "the harness cannot make a pipe: %s", strerror(errno));
 		return -2;
 	}
-	idx = box_spawn(r->box, &(struct box_spawn){ .argv = argv, .stdin_fd = in[0] }, &err);
+	idx = box_spawn(r->box, &(struct box_spawn){ .argv = argv, .stdin_fd = in[0],
+						      .stdout_full = st->full_stdout }, &err);
 	if (in[0] >= 0)
 		close(in[0]);
 	if (idx < 0) {
@@ -162,6 +163,38 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 	return 0;
 }
 
+/*
+ * A signal is sent once its target has settled: asleep in the kernel
+ * (most likely waiting for it), stopped, or gone, or else clearly busy (it
+ * has burnt SETTLE_CPU_MS of CPU since we began to wait: a program that
+ * spins on a flag). Sent while the program is between its own steps, say
+ * after it printed but before it called pause(), the signal would land
+ * before or after pause() by chance, and a kill/pause race in the program
+ * would cost points on some runs and not on others. The program's output
+ * and anything else the scenario waited for have already happened, so
+ * waiting here changes nothing but when within that quiet moment we send.
+ */
+#define SETTLE_CPU_MS 50
+#define SETTLE_MAX_MS 2000
+
+static void settle(struct run *r, pid_t pid)
+{
+	struct pinfo pi;
+	int64_t deadline = now_ms() + SETTLE_MAX_MS, cpu0 = -1;
+
+	while (observe_proc(pid, &pi) == 0 && pi.state) {
+		if (pi.state != 'R')
+			return;
+		if (cpu0 < 0)
+			cpu0 = pi.cpu_ms;
+		else if (pi.cpu_ms - cpu0 >= SETTLE_CPU_MS)
+			return;
+		if (now_ms() >= deadline || box_finished(r->box))
+			return;
+		feed_pump(r, 1);
+	}
+}
+
 static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 {
 	struct started *s = st->proc ? run_find(r, st->proc) : NULL;
@@ -195,8 +228,10 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		pid_t pid = run_target(r, st, &w2);
 
 		sb_release(&w2);
-		if (pid > 0)
+		if (pid > 0) {
+			settle(r, pid);
 			kill(pid, st->signal);
+		}
 		event(r, "sent %s to %s", run_signame(st->signal), s->label);
 		feed_pump(r, 0);
 		return 0;

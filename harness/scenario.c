@@ -653,9 +653,10 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 			}
 			end++;
 		} else if (!strcmp(verb, "start") && (v = opt_value(&p->tok[i], "stdout"))) {
-			if (strcmp(v, "hold"))
-				return bad(p, "stdout=%s: the only choice is stdout=hold", v);
+			if (strcmp(v, "hold") && strcmp(v, "frozen"))
+				return bad(p, "stdout=%s: the choices are stdout=hold and stdout=frozen", v);
 			st->hold_stdout = 1;
+			st->full_stdout = !strcmp(v, "frozen");
 		} else {
 			return bad(p, "unknown option '%.*s'", p->tok[i].eq, p->tok[i].text);
 		}

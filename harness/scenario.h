@@ -76,6 +76,7 @@ struct step {
 	unsigned in_seed;
 	int in_letters;		/* IN_RANDOM of lower-case letters and newlines */
 	int hold_stdout;	/* stdout=hold: not read until `release` */
+	int full_stdout;	/* stdout=frozen: held, and its first write blocks */
 	/* write, signal */
 	char *text;
 	size_t text_len;

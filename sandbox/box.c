@@ -384,6 +384,16 @@ static void handle_output(struct box *b, struct box_proc *p, int stream)
 		o->eof = 1;
 		return;
 	}
+	if (stream == 1 && p->out_skip) {
+		/* our filler comes first (stdout_full): drop it, keep the rest */
+		size_t drop = (size_t)n < p->out_skip ? (size_t)n : p->out_skip;
+
+		p->out_skip -= drop;
+		n -= (ssize_t)drop;
+		memmove(buf, buf + drop, (size_t)n);
+		if (n == 0)
+			return;
+	}
 	o->total += n;
 	b->total_output += n;
 	{
@@ -1083,6 +1093,38 @@ static void give_pipe(const struct box *b, int fd, int callers)
 	(void)!fchown(fd, uid, gid);
 }
 
+/*
+ * Make a pipe as small as the kernel allows and fill it, so that the next
+ * write to it blocks until someone reads. The descriptor is the one the
+ * program will get: O_NONBLOCK is on the open file, so it is set only
+ * while we fill and cleared before anyone else sees it.
+ */
+static int fill_pipe(int fd, size_t *filled)
+{
+	static const char filler[4096];
+	int fl = fcntl(fd, F_GETFL);
+
+	*filled = 0;
+	if (fl < 0 || fcntl(fd, F_SETPIPE_SZ, 4096) < 0 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = write(fd, filler, sizeof(filler));
+
+		if (n > 0) {
+			*filled += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			int full = n < 0 && errno == EAGAIN;
+
+			if (fcntl(fd, F_SETFL, fl) < 0 || !full)
+				return -1;
+			return 0;
+		}
+	}
+}
+
 int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 {
 	struct msg *m = calloc(1, sizeof(*m));
@@ -1135,6 +1177,10 @@ int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 	id = b->nprocs++;
 	p = &b->procs[id];
 	memset(p, 0, sizeof(*p));
+	if (s->stdout_full && fill_pipe(out[1], &p->out_skip) < 0) {
+		set_error(err, BOX_EINTERNAL, "cannot fill the program's stdout: %s", strerror(errno));
+		goto out;
+	}
 	slash = strrchr(s->argv[0], '/');
 	snprintf(p->name, sizeof(p->name), "%s", slash ? slash + 1 : s->argv[0]);
 	p->out.data = malloc((size_t)b->lim.output_bytes + 1);

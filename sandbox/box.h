@@ -129,6 +129,7 @@ struct box_proc {
 	int out_fd, err_fd, report_fd, listen_fd;	/* -1 when closed */
 	int exec_errno;		/* nonzero if exec failed */
 	int full_fs;		/* after SIGBUS: which tmpfs was full (proto.h) */
+	size_t out_skip;	/* filler still to drop from stdout (stdout_full) */
 	int hold_output;	/* set by the caller: stdout is not read for now, so a
 				 * program writing more than a pipe holds blocks */
 	struct box_verdict verdict;
@@ -137,6 +138,14 @@ struct box_proc {
 struct box_spawn {
 	char *const *argv;	/* looked up in the box's PATH */
 	int stdin_fd;		/* -1 for /dev/null */
+	int stdout_full;	/* stdout starts as a pipe already full of filler:
+				 * the program's first write to it blocks until
+				 * the caller stops holding its output (set
+				 * hold_output before the next box_poll()). The
+				 * filler is dropped unread; the program's own
+				 * bytes follow it. This freezes a program at the
+				 * moment of its first output, so that its state
+				 * then can be looked at without a race. */
 };
 
 enum box_error_kind { BOX_EINTERNAL = 1, BOX_EBADINPUT };
