@@ -77,6 +77,12 @@ struct report_options {
 	int show_hidden;
 	/* TEXT: the events timeline under each failed test */
 	int verbose;
+	/*
+	 * TEXT: the view for a grader's author: feedback exactly as the
+	 * result has it (scenario paths, box pids, inodes), each test's id,
+	 * step and debug text, and the timeline. The other formats ignore it.
+	 */
+	int debug;
 };
 
 /*
