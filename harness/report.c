@@ -685,26 +685,34 @@ static int test_body(const struct view *v, const struct tinfo *ti, struct strbuf
 		sb_addf(out, "not run: %s", ti->cause.buf);
 		return 1;
 	case CAUSE_NOT_CHECKED:
-		sb_add(out, "not checked: ", strlen("not checked: "));
-		sb_add(out, ti->cause.buf, ti->cause.len);
 		if (first != ti)
-			sb_addf(out, " (see test %d)", first->number);
+			sb_addf(out, "not checked because of test %d: ", first->number);
+		else
+			sb_addf(out, "not checked: ");
+		sb_add(out, ti->cause.buf, ti->cause.len);
 		return 1;
 	case CAUSE_FIELD:
-		if (first != ti) {
+		if (first != ti && g->rank) {
+			sb_addf(out, "same cause as test %d, given at the top", first->number);
+			return 1;
+		} else if (first != ti) {
 			sb_addf(out, "same cause as test %d: ", first->number);
 			sb_add(out, ti->cause.buf, ti->cause.len);
 			return 1;
 		}
-		sb_add(out, "Cause: ", strlen("Cause: "));
-		sb_add(out, ti->cause.buf, ti->cause.len);
-		if (get_str(ti->t, "fix").n) {
-			sb_add(out, "\nFix: ", strlen("\nFix: "));
-			sb_add(out, get_str(ti->t, "fix").s, get_str(ti->t, "fix").n);
-		}
+		sb_add(out, text.s, text.n);
 		if (text.n)
 			sb_add(out, "\n", 1);
-		sb_add(out, text.s, text.n);
+		if (g->rank) {
+			sb_addf(out, "%s: see the summary at the top.", g->fix.n ? "Cause and fix" : "Cause");
+			return 0;
+		}
+		sb_add(out, "Cause: ", strlen("Cause: "));
+		sb_add(out, ti->cause.buf, ti->cause.len);
+		if (g->fix.n) {
+			sb_add(out, "\nFix: ", strlen("\nFix: "));
+			sb_add(out, g->fix.s, g->fix.n);
+		}
 		return 0;
 	case CAUSE_WHY:
 		why = line_starting(text, "Why: ", &at);
@@ -949,26 +957,37 @@ static void text_timeline(FILE *f, const json_t *t)
 	}
 }
 
-/* --debug: what the result keeps for the grader's author */
+/* --debug: a step in the grader's words, "FILE:LINE TEXT" */
+static void text_step(FILE *f, const char *what, const json_t *step)
+{
+	if (!get_str(step, "file").n && !get_str(step, "text").n)
+		return;
+	fprintf(f, "    debug: %s ", what);
+	put_clean(f, get_str(step, "file"), &term_line);
+	if (json_is_number(json_object_get(step, "line")))
+		fprintf(f, ":%.0f", get_num(step, "line"));
+	fputc(' ', f);
+	put_clean(f, get_str(step, "text"), &term_line);
+	fputc('\n', f);
+}
+
+/* --debug: what the result keeps for the grader's author, field by field */
 static void text_debug(FILE *f, const json_t *t)
 {
-	const json_t *step = json_object_get(t, "step"), *nc = json_object_get(t, "not_checked");
-	char line[32];
+	static const char *const fields[] = { "id", "cause", "fix" };
+	const json_t *nc = json_object_get(t, "not_checked");
 
-	if (get_str(t, "id").n)
-		put_lines(f, get_str(t, "id"), "    debug: id ", "");
-	if (get_str(step, "file").n || get_str(step, "text").n) {
-		snprintf(line, sizeof(line), ":%.0f", get_num(step, "line"));
-		fputs("    debug: step ", f);
-		put_clean(f, get_str(step, "file"), &term_line);
-		fprintf(f, "%s ", line);
-		put_clean(f, get_str(step, "text"), &term_line);
-		fputc('\n', f);
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		char prefix[32];
+
+		snprintf(prefix, sizeof(prefix), "    debug: %s ", fields[i]);
+		put_lines(f, get_str(t, fields[i]), prefix, "        ");
 	}
-	if (get_str(nc, "test").n)
-		put_lines(f, get_str(nc, "test"), "    debug: not checked because of test ", "");
-	if (get_str(t, "debug").n)
-		put_lines(f, get_str(t, "debug"), "    debug: ", "    debug: ");
+	text_step(f, "step", json_object_get(t, "step"));
+	put_lines(f, get_str(nc, "cause"), "    debug: not checked because ", "        ");
+	put_lines(f, get_str(nc, "test"), "    debug: not checked because of test ", "        ");
+	text_step(f, "step not reached", json_object_get(nc, "step"));
+	put_lines(f, get_str(t, "debug"), "    debug: ", "    debug: ");
 }
 
 static void text_test(FILE *f, const struct view *v, const struct tinfo *ti, int width,
@@ -1638,15 +1657,22 @@ static int md_failures(FILE *f, const struct view *v)
 	fputs("### Failures\n\n", f);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct tinfo *ti = &v->tests[i];
-		char points[64];
+		char points[64], *name;
 		int one_line;
 
 		if (test_passed(ti->t) || !shown(ti->t, v->opt, &hidden))
 			continue;
-		fprintf(f, "<details><summary>%d. ", ti->number);
-		put_clean(f, get_str(ti->t, "name"), &md_html);
-		fprintf(f, "%s — %s</summary>\n\n", test_hidden(ti->t) ? " (hidden)" : "",
-			fmt_points(ti->t, points));
+		/* an HTML block until the next blank line: its lines may wrap anywhere */
+		if (!(name = clean_dup(get_str(ti->t, "name"), &md_html))) {
+			sb_release(&body);
+			return -1;
+		}
+		body.len = 0;
+		sb_addf(&body, "<details><summary>%d. %s%s — %s</summary>", ti->number, name,
+			test_hidden(ti->t) ? " (hidden)" : "", fmt_points(ti->t, points));
+		free(name);
+		put_wrapped(f, sb_str(&body), "", "", 0);
+		fputc('\n', f);
 		if (get_true(ti->t, "harness_error"))
 			fprintf(f, "%s.\n\n", GRADER_ERROR);
 		one_line = test_body(v, ti, &body);

@@ -75,6 +75,13 @@ def load(path):
     with open(path, encoding="utf-8") as f: return json.load(f)
 def failed(t): return t.get("status") != "passed"
 def hidden(t): return t.get("visibility") == "hidden"
+def plain(native):
+    # a result with no cause to group: its feedback reaches the student unchanged
+    for t in native.get("tests", []):
+        fb = t.get("feedback", "")
+        if t.get("cause") or t.get("not_checked") or re.search(r"(^|\n)Why: |did not build|\.scn:|\(pid \d", fb):
+            return False
+    return True
 def fmt(v):
     s = "%.3f" % v
     s = s.rstrip("0").rstrip(".")
@@ -114,7 +121,8 @@ render() { timeout 10 "$work/render" "$@"; }
 
 # ---- every fixture in every format, once; the checks read these files ----
 # out/NAME.FORMAT (no options: a NULL options pointer), .hidden (--hidden),
-# and for text .verbose (--verbose) and .color (--color --verbose --hidden)
+# and for text .verbose (--verbose), .color (--color --verbose --hidden) and
+# .debug (--debug --hidden)
 mkdir -p "$work/out"
 for fmt in $formats; do
 	errs=
@@ -128,6 +136,8 @@ for fmt in $formats; do
 				errs="$errs$f --verbose: exit $?"$'\n'
 			render text --color --verbose --hidden "$fix/$f" >"$b.color" 2>"$b.err" ||
 				errs="$errs$f --color: exit $?"$'\n'
+			render text --debug --hidden "$fix/$f" >"$b.debug" 2>"$b.err" ||
+				errs="$errs$f --debug: exit $?"$'\n'
 		fi
 	done
 	if [ -z "$errs" ]; then ok "$fmt: every fixture renders (exit 0, no descriptor left open)"
@@ -184,7 +194,9 @@ for name in sys.argv[2:]:
                name + ": " + b["name"] + ": score, max_score or name differs")
         expect(a["status"] == ("failed" if failed(b) else "passed"), name + ": status differs")
         expect(a.get("tags") == b.get("tags"), name + ": tags differ")
+    expect([t.get("number") for t in gs["tests"]] == [str(i + 1) for i in range(len(nt))], name + ": tests not numbered 1..n")
     expect(gs["stdout_visibility"] == "hidden", name + ": stdout_visibility is not hidden")
+    expect(gs.get("output_format") == "text" and gs.get("test_output_format") == "text", name + ": no output_format")
 done()' "$fix" ${fixtures//.json/}
 pycheck "gradescope: hidden tests say \"hidden test\" and wait for publishing; --hidden shows feedback" '
 d = sys.argv[1]
@@ -201,7 +213,7 @@ for suffix, show in (("", False), (".hidden", True)):
 plain = open(OUT + "/hidden.gradescope").read()
 expect("SECRET-FEEDBACK" not in plain, "hidden feedback leaks without --hidden")
 done()' "$fix"
-pycheck "gradescope: hostile feedback kept exactly; the summary has build, violations, isolation" '
+pycheck "gradescope: hostile feedback kept exactly; the summary has build and violations, not isolation or a score" '
 d = sys.argv[1]
 native = load(d + "/hostile.json")
 gs = load(OUT + "/hostile.gradescope")
@@ -210,10 +222,12 @@ expect(gs["tests"][0]["name"] == native["tests"][0]["name"], "name changed")
 s = gs["output"]
 expect("build: ok" in s, "no build status in " + repr(s))
 expect("forbidden system call" in s and "fifo<recv>" in s, "no violation in " + repr(s))
-expect("isolation: user namespace, seccomp, cgroup v2" in s, "no isolation in " + repr(s))
+for name in sys.argv[2:]:
+    o = load(OUT + "/" + name + ".gradescope")["output"]
+    expect("isolation" not in o and "score" not in o, name + ": isolation or a score in " + repr(o))
 b = load(OUT + "/build-failed.gradescope")["output"]
 expect("build failed" in b and "error: expected" in b, "no compiler output in " + repr(b))
-done()' "$fix"
+done()' "$fix" ${fixtures//.json/}
 
 # ---- JUnit ----
 if [ $have_xmllint = 1 ]; then
@@ -305,9 +319,9 @@ def unescape(cell):
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", cell)
 def table(md):
     lines = md.split("\n")
-    if "| test | points | status |" not in lines: return []
-    i = lines.index("| test | points | status |")
-    expect(lines[i + 1] == "| --- | ---: | --- |", "no delimiter row")
+    if "| # | test | tags | points |" not in lines: return []
+    i = lines.index("| # | test | tags | points |")
+    expect(lines[i + 1] == "| ---: | --- | --- | ---: |", "no delimiter row")
     rows = []
     for line in lines[i + 2:]:
         if not line.startswith("|"): break
@@ -315,7 +329,7 @@ def table(md):
     return rows
 def cells(row):
     parts = re.split(r"(?<!\\)\|", row)
-    expect(len(parts) == 5 and parts[0] == "" and parts[-1] == "", "not 3 cells: " + repr(row))
+    expect(len(parts) == 6 and parts[0] == "" and parts[-1] == "", "not 4 cells: " + repr(row))
     return [p.strip() for p in parts[1:-1]]
 def fences(md):
     lines, blocks, i = md.split("\n"), [], 0
@@ -329,29 +343,51 @@ def fences(md):
             blocks.append("\n".join(body))
         i += 1
     return blocks
+def prose(md):
+    # the lines outside fenced blocks, with whether each is in a table
+    out, lines, i = [], md.split("\n"), 0
+    while i < len(lines):
+        m = re.match(r"^(`{3,})[^`]*$", lines[i])
+        if m:
+            i += 1
+            while i < len(lines) and not re.match(r"^ {0,3}`{%d,} *$" % len(m.group(1)), lines[i]): i += 1
+        else:
+            out.append(lines[i])
+        i += 1
+    return out
 def block(s):
     s = clean(s)
     return s[:-1] if s.endswith("\n") else s
 '
-pycheck "markdown: one table row per visible test (per test with --hidden), 3 cells each" "$PYMD"'
+pycheck "markdown: one table row per visible test (per test with --hidden): number, name, tags, points" "$PYMD"'
 for name in sys.argv[2:]:
     native = load(sys.argv[1] + "/" + name + ".json")
     for suffix in ("", ".hidden"):
         md = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
-        want = [t for t in native.get("tests", []) if suffix or not hidden(t)]
+        want = [(i + 1, t) for i, t in enumerate(native.get("tests", [])) if suffix or not hidden(t)]
         rows = table(md)
         expect(len(rows) == len(want), name + suffix + ": %d rows for %d tests" % (len(rows), len(want)))
-        for row, t in zip(rows, want):
+        for row, (number, t) in zip(rows, want):
             c = cells(row)
-            if len(c) != 3: continue
+            if len(c) != 4: continue
             label = clean(t["name"]) + (" (hidden)" if hidden(t) else "")
-            expect(unescape(c[0]) == label, name + ": cell " + repr(c[0]) + " is not " + repr(label))
-            expect(c[1] == fmt(t["score"]) + "/" + fmt(t["max_score"]), name + ": points " + c[1])
-            expect(c[2] == ("✅ passed" if not failed(t) else "⚠️ grader error" if t.get("harness_error") else "❌ failed"), name + ": status " + c[2])
+            expect(c[0] == str(number), name + ": number " + c[0])
+            expect(unescape(c[1]) == label, name + ": cell " + repr(c[1]) + " is not " + repr(label))
+            expect(unescape(c[2]) == ", ".join(clean(x) for x in t.get("tags", [])), name + ": tags " + repr(c[2]))
+            mark = "✅" if not failed(t) else "⚠️" if t.get("harness_error") else "❌"
+            expect(c[3] == mark + " " + fmt(t["score"]) + "/" + fmt(t["max_score"]) + (" grader error" if t.get("harness_error") else ""),
+                   name + ": points " + c[3])
 done()' "$fix" ${fixtures//.json/}
-pycheck "markdown: each failure's feedback in a fence no backtick run inside can close" "$PYMD"'
+pycheck "markdown: each failure folded in <details>, its feedback in a fence no backtick run inside can close" "$PYMD"'
 for name in sys.argv[2:]:
     native = load(sys.argv[1] + "/" + name + ".json")
+    for suffix in ("", ".hidden"):
+        md = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
+        shown = [(i + 1, t) for i, t in enumerate(native.get("tests", [])) if failed(t) and (suffix or not hidden(t))]
+        heads = re.findall(r"<details><summary>(\d+)\. ", md)
+        expect(heads == [str(i) for i, t in shown], name + suffix + ": <details> for tests " + repr(heads))
+        expect(md.count("<details>") == md.count("</details>"), name + suffix + ": unbalanced <details>")
+    if not plain(native): continue
     for suffix in ("", ".hidden"):
         md = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
         build = native.get("build", {})
@@ -365,19 +401,21 @@ for name in sys.argv[2:]:
         expect(("### Failures" in md) == any(failed(t) and (suffix or not hidden(t)) for t in native.get("tests", [])),
                name + suffix + ": Failures section")
 done()' "$fix" ${fixtures//.json/}
-pycheck "markdown: heading with assignment, submission, score; violations, isolation, no secrets" "$PYMD"'
+pycheck "markdown: heading with assignment, submission, score; violations; isolation only when weaker; no secrets" "$PYMD"'
 d = sys.argv[1]
 md = open(OUT + "/fail.markdown", encoding="utf-8").read()
 expect(md.startswith("## ❌ fifo: bob — 7.5/10\n"), "heading " + repr(md.split("\n")[0]))
 expect("### Forbidden system calls\n\n- **fifo\\_recv** called socket(AF\\_INET, SOCK\\_STREAM, 0)" in md, "no violation")
-expect("### Isolation\n\nuser namespace, seccomp, cgroup v1\n" in md, "no isolation line")
-expect("- cgroup v2 is not delegated here" in md, "no isolation note")
+expect("Isolation" not in md and "isolat" not in md, "isolation is news to a student only when weaker")
+expect("cgroup v2 is not delegated here" not in md, "an isolation note for a student")
 h = open(OUT + "/hostile.markdown", encoding="utf-8").read()
 head = h.split("\n")[0]
 expect(unescape(head) == "## ❌ fifo: zoë <z> & `co` | x — 1/3", "hostile heading " + repr(head))
 expect("\x01" not in h and "\x1b" not in h and "\x00" not in h, "a raw control character")
 g = open(OUT + "/grader-error.markdown", encoding="utf-8").read()
-expect(g.split("\n")[2] == "> [!WARNING]", "no warning for weak isolation")
+expect(g.split("\n")[2:5] == ["_Note: this run was less isolated than a grading run (no user namespace, no network namespace), so",
+                              "its result may differ from your instructor\x27s._", ""], "no calm line for weak isolation: " + repr(g.split("\n")[2:5]))
+expect("WARNING" not in g and "TRUST" not in g, "a loud isolation warning for a student")
 p = open(OUT + "/hidden.markdown", encoding="utf-8").read()
 expect("SECRET" not in p, "a hidden test shows without --hidden")
 expect("_2 hidden tests not shown; the score includes them._" in p, "no hidden count")
@@ -391,17 +429,18 @@ for name in sys.argv[2:]:
     nt = native.get("tests", [])
     for suffix in ("", ".hidden"):
         lines = open(OUT + "/" + name + ".text" + suffix, encoding="utf-8").read().split("\n")
-        want = [t for t in nt if suffix or not hidden(t)]
+        want = [(i + 1, t) for i, t in enumerate(nt) if suffix or not hidden(t)]
         verdicts = [l for l in lines if re.match(r"^(PASS|FAIL)  ", l)]
         expect(len(verdicts) == len(want), name + suffix + ": %d PASS/FAIL lines for %d tests" % (len(verdicts), len(want)))
-        for line, t in zip(verdicts, want):
-            m = re.match(r"^(PASS|FAIL)  +(\S+)  (.*)$", line)
+        for line, (number, t) in zip(verdicts, want):
+            m = re.match(r"^(PASS|FAIL)  +(\S+)  +(\d+)\. (.*)$", line)
             expect(m is not None, "bad line " + repr(line))
             if not m: continue
             expect(m.group(1) == ("FAIL" if failed(t) else "PASS"), name + ": " + line)
             expect(m.group(2) == fmt(t["score"]) + "/" + fmt(t["max_score"]), name + ": points in " + line)
-            expect(m.group(3).startswith(clean(t["name"], nl=" ")), name + ": name in " + line)
-            if failed(t):
+            expect(m.group(3) == str(number), name + ": number in " + line)
+            expect(m.group(4).startswith(clean(t["name"], nl=" ")), name + ": name in " + line)
+            if failed(t) and plain(native):
                 i = lines.index(line)
                 for k, fl in enumerate(l for l in clean(t["feedback"]).split("\n")):
                     got = lines[i + 1 + k + (1 if t.get("harness_error") else 0)]
@@ -414,8 +453,8 @@ check "text: fail.json says exactly \"score: 7.5/10\"" \
 	grep -qx 'score: 7.5/10' "$O/fail.text"
 check "text: the FAIL lines of fail.json, points right-aligned" \
 	diff <(grep '^FAIL' "$O/fail.text") - <<'EOF'
-FAIL    0/2  the reader blocks in read() and burns no CPU
-FAIL  1.5/2  no descriptor is left open
+FAIL    0/2  2. the reader blocks in read() and burns no CPU
+FAIL  1.5/2  5. no descriptor is left open
 EOF
 check "text: the isolation line of a fully isolated run" \
 	grep -qx 'isolation: user namespace, seccomp, cgroup v1' "$O/fail.text"
@@ -439,7 +478,7 @@ check "text: violations named with the program" \
 check "text: hidden tests left out and counted, shown with --hidden" bash -c "
 	! grep -q SECRET '$O/hidden.text' &&
 	grep -qx '(2 hidden tests not shown; the score includes them)' '$O/hidden.text' &&
-	grep -qx 'FAIL  0/1  SECRET-NAME-FAILED  (hidden)' '$O/hidden.text.hidden' &&
+	grep -qx 'FAIL  0/1  4. SECRET-NAME-FAILED  (hidden)' '$O/hidden.text.hidden' &&
 	grep -qx '    SECRET-FEEDBACK: a key of 0x7fffffff is refused' '$O/hidden.text.hidden'"
 check "text: --verbose adds the timeline of failed tests only" bash -c "
 	! grep -q timeline: '$O/fail.text' &&
