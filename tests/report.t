@@ -504,6 +504,128 @@ check "text: --color paints PASS green and FAIL red" bash -c "
 check "text: non-ASCII text comes through unchanged" \
 	grep -qF 'non-ASCII: Grüße, 日本語, 🦀, C1 \u0085, noncharacter �, RLO \u202e evil' "$O/hostile.text"
 
+# ---- the student's view: each cause once, no grader internals ----
+# student formats: what a student reads of NAME, all of it (Gradescope: every output)
+PYSTUDENT='
+def student(name, suffix=""):
+    out = {}
+    out["text"] = open(OUT + "/" + name + ".text" + suffix, encoding="utf-8").read()
+    out["markdown"] = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
+    gs = load(OUT + "/" + name + ".gradescope" + suffix)
+    out["gradescope"] = "\n".join([gs["output"]] + [t["output"] for t in gs["tests"]])
+    return out
+'
+pycheck "student formats: no scenario path:line, box pid or inode; JSON, JUnit and --debug keep them" "$PYSTUDENT"'
+internals = [r"\.scn:\d", r"\(pid \d+ in the box\)", r"\b(pipe|FIFO) \d+ is held by"]
+for name in sys.argv[1:]:
+    for suffix in ("", ".hidden"):
+        for fmt_, text in student(name, suffix).items():
+            for pat in internals:
+                m = re.search(pat, text)
+                expect(not m, name + suffix + "." + fmt_ + ": " + pat + " in " + repr(m and text[max(0, m.start() - 60):m.end() + 20]))
+raw = open(OUT + "/today-rdwr.json", encoding="utf-8").read() + open(OUT + "/today-rdwr.junit.hidden", encoding="utf-8").read()
+dbg = open(OUT + "/today-rdwr.text.debug", encoding="utf-8").read()
+for pat in internals:
+    expect(re.search(pat, raw), "the JSON or JUnit lost " + pat)
+    expect(re.search(pat, dbg), "--debug lost " + pat)
+t = open(OUT + "/today-rdwr.text.hidden", encoding="utf-8").read()
+expect("    waited for r to be blocked (within 2.0 s)\n" in t, "the step line lost more than its path:line")
+expect("      fifo_recv: blocked in read() on a FIFO (fd 3)\n      the FIFO is held by: fifo_recv fd 3 (both ends)\n" in t,
+       "pid or inode not stripped as expected")
+done()' ${fixtures//.json/}
+pycheck "today's repeated Why: said once, in the summary, which names its tests; each test refers to it" "$PYSTUDENT"'
+native = load(sys.argv[1] + "/today-rdwr.json")
+why = [l for l in native["tests"][0]["feedback"].split("\n") if l.startswith("Why: ")][0][5:]
+expect(sum(why in t["feedback"] for t in native["tests"]) == 6, "the fixture no longer repeats its Why")
+for suffix, tests in (("", "1, 5, 6, 7, 8"), (".hidden", "1, 4, 5, 6, 7, 8")):
+    for fmt_, text in student("today-rdwr", suffix).items():
+        flat = re.sub(r"\s+", " ", text.replace("\\", "").replace("**", ""))
+        expect(flat.count(why) == 1, "today-rdwr%s.%s: the Why %d times" % (suffix, fmt_, flat.count(why)))
+        expect("All failures (tests " + tests + ") have one cause: " + why in flat, "today-rdwr%s.%s: no summary naming tests %s" % (suffix, fmt_, tests))
+        expect(text.count("Why: see the summary at the top.") == len(tests.split(", ")), "today-rdwr%s.%s: tests do not refer to it" % (suffix, fmt_))
+t = open(OUT + "/today-rdwr.text", encoding="utf-8").read().split("\n")
+expect(t[2].startswith("All failures (tests 1, 5, 6, 7, 8) have one cause: ") and t[5] == "", "the summary is not first: " + repr(t[:6]))
+done()' "$fix"
+pycheck "a build log once, at the top; tests that could not run say so in one line" "$PYSTUDENT"'
+native = load(sys.argv[1] + "/today-build.json")
+expect(sum("fatal error" in t["feedback"] for t in native["tests"]) == 7, "the fixture no longer repeats the log")
+for suffix in ("", ".hidden"):
+    for fmt_, text in student("today-build", suffix).items():
+        flat = text.replace("\\", "").replace("**", "")
+        expect(flat.count("fatal error: nonexistent_header.h") == 1, "today-build%s.%s: the log is there %d times" % (suffix, fmt_, flat.count("fatal error")))
+        expect(flat.count("not run: fifo_recv did not build") == (7 if suffix else 6),
+               "today-build%s.%s: not one \"not run\" line per test" % (suffix, fmt_))
+        expect(flat.find("fatal error") < flat.find("have one cause: fifo"), "today-build%s.%s: the log is not above the summary" % (suffix, fmt_))
+t = open(OUT + "/today-build.text", encoding="utf-8").read()
+expect("FAIL  0/2  1. a reader started first blocks in open() until a writer opens\n    not run: fifo_recv did not build\nPASS" in t, "test 1 is not one line")
+gs = load(OUT + "/today-build.gradescope")
+expect(gs["tests"][0]["output"] == "not run: fifo_recv did not build", "Gradescope: " + repr(gs["tests"][0]["output"]))
+done()' "$fix"
+check "cause.json: the summary names the causes that explain the most tests, with their fixes" \
+	diff <(sed -n '3,/^$/p' "$O/cause.text.hidden") - <<'EOF'
+Most failures (tests 1, 3, 4, 5) have one cause: fifo_recv opens the FIFO with O_RDWR, so it never
+waits for a writer and never sees end of file.
+    Fix: Open the FIFO with O_RDONLY in fifo_recv.
+Another cause (test 6): fifo_recv exits with status 1 when mkfifo() fails with EEXIST, where it
+should go on: mkfifo() returning -1 with errno EEXIST means the FIFO is already there.
+    Fix: Treat EEXIST from mkfifo() as success: the FIFO is there to use.
+Test 7 failed for another reason, given below.
+
+EOF
+check "cause.json: a test with a cause already given, or not checked because of it, is one line" \
+	diff <(grep -A1 '^FAIL' "$O/cause.text.hidden") - <<'EOF'
+FAIL  0/2  1. a reader started first blocks in open() until a writer opens, whatever the writer does afterwards
+    We started your `fifo_recv f` first and waited 2 s for it to block in open(); it was already in read() on the FIFO (fd 3).
+--
+FAIL  0/2  3. 1 MiB of binary data goes through intact
+    same cause as test 1, given at the top
+FAIL  0/1  4. the FIFO has mode 0600 while in use
+    not checked because of test 1: fifo_recv opens the FIFO with O_RDWR, so it never waits for a writer and never sees end of file.
+FAIL  0/1  5. the FIFO is gone after fifo_recv  (hidden)
+    same cause as test 1, given at the top
+FAIL  0/1  6. a reader opens a FIFO that a writer created
+    fifo_recv exited with status 1 and said "mkfifo: File exists" on its stderr.
+--
+FAIL  0/2  7. a PATH that is not a FIFO is refused and left alone
+    fifo_recv replaced the regular file f with a FIFO; it must refuse a PATH that is not a FIFO and leave it alone.
+EOF
+pycheck "cause.json: a hidden test is left out of the summary without --hidden; Gradescope tells each test its cause" "$PYSTUDENT"'
+t = open(OUT + "/cause.text", encoding="utf-8").read()
+expect(t.split("\n")[2].startswith("Most failures (tests 1, 3, 4) have one cause: "), "summary " + repr(t.split("\n")[2]))
+expect("HIDDEN-FEEDBACK" not in t and "gone after" not in t, "the hidden test shows")
+gs = load(OUT + "/cause.gradescope")
+expect("Most failures (tests 1, 3, 4) have one cause:" in gs["output"], "no summary in " + repr(gs["output"]))
+expect("HIDDEN-FEEDBACK" not in json.dumps(gs), "hidden feedback in Gradescope")
+expect(gs["tests"][0]["output"].endswith("\nCause and fix: see the summary at the top."), repr(gs["tests"][0]["output"]))
+expect(gs["tests"][3]["output"].startswith("not checked because of test 1: fifo_recv opens"), repr(gs["tests"][3]["output"]))
+done()' "$fix"
+check "check: hidden tests left out are counted, with their points, before the score" bash -c "
+	[ \"\$(tail -2 '$O/cause.text')\" = \$'1 hidden test (1 point) is not run here\nscore: 2/11' ] &&
+	grep -qx '_1 hidden test (1 point) is not run here._' '$O/cause.markdown' &&
+	grep -q '1 hidden test (1 point) is not run here' '$O/cause.gradescope' &&
+	! grep -q 'not run here' '$O/fail.text' '$O/fail.markdown'"
+check "--debug: the step, id, cause, debug text and raw feedback, for a grader's author" bash -c "
+	grep -qx '    debug: step /usr/share/ipcgrade/graders/fifo/fifo.scn:6 wait r blocked openat \"f\"' '$O/cause.text.debug' &&
+	grep -qx '    debug: r = fifo_recv, pid 2 in the box; FIFO 38 held by pid 2 fd 3 (O_RDWR)' '$O/cause.text.debug' &&
+	grep -qx '    debug: not checked because of test recv-waits' '$O/cause.text.debug' &&
+	grep -qx '    debug: step not reached /usr/share/ipcgrade/graders/fifo/fifo.scn:59 wait r blocked openat \"f\"' '$O/cause.text.debug' &&
+	grep -q '^    /usr/share/ipcgrade/graders/fifo/fifo.scn:6: waited for r to be blocked' '$O/today-rdwr.text.debug' &&
+	! grep -q 'debug:' '$O/cause.text.hidden' '$O/cause.markdown.hidden'"
+pycheck "markdown: prose wrapped at 100 columns; no wrapped line can start a list, heading or quote" "$PYMD"'
+for name in sys.argv[1:]:
+    for suffix in ("", ".hidden"):
+        lines = prose(open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read())
+        for i, line in enumerate(lines):
+            if line.startswith("|"): continue	# a table row cannot wrap
+            expect(len(line) <= 100, name + suffix + ": %d columns: %r" % (len(line), line))
+            if i and lines[i - 1].strip() and not lines[i - 1].startswith("|"):
+                expect(not re.match(r"^\s*(\d+[.)](\s|$)|[-+*]\s|=+\s*$|-+\s*$|#{1,6}\s|>)", line),
+                       name + suffix + ": a continuation line starts a block: " + repr(line))
+md = open(OUT + "/cause.markdown.hidden", encoding="utf-8").read()
+expect("<details><summary>5. the FIFO is gone after fifo_recv (hidden) — 0/1</summary>" in md, "hidden not marked in the heading")
+expect("| 1 | a reader started first blocks in open() until a writer opens, whatever the writer does afterwards | open-order, blocking, interop | ❌ 0/2 |" in md, "no tags column")
+done()' ${fixtures//.json/}
+
 # ---- writing: atomic, in place for devices and FIFOs, errors reported ----
 R=$work/render
 mkdir "$work/w"
