@@ -826,13 +826,12 @@ static void summary_label(struct strbuf *sb, const struct view *v, int g, int md
 	sb_addf(sb, ")%s%s ", rank == 1 ? (v->nfailed == 1 ? " has one cause:" : " have one cause:") : ":", b);
 }
 
-/* a summary paragraph: cleaned for its format, wrapped */
-static int put_para(FILE *f, struct strbuf *sb, int md, int item, int first)
+/* a summary paragraph, cleaned for its format: wrapped, a list item's or not */
+static void put_para(FILE *f, struct strbuf *sb, int md, int item, int first)
 {
 	put_wrapped(f, sb_str(sb), item && first ? "- " : item ? "  " : "", item ? "  " : "", md);
 	if (md)
 		fputc('\n', f);
-	return 0;
 }
 
 /*
@@ -845,7 +844,7 @@ static int put_summary(FILE *f, const struct view *v, int md)
 {
 	const struct clean_mode *mode = md ? &md_line : &term_line;
 	struct strbuf sb = { 0 };
-	int covered = 0, list, others = 0, ret = 1;
+	int covered = 0, list, others = 0;
 	char *s;
 
 	if (!v->nsummary)
@@ -893,7 +892,7 @@ static int put_summary(FILE *f, const struct view *v, int md)
 		put_para(f, &sb, md, 0, 0);
 	}
 	sb_release(&sb);
-	return ret;
+	return 1;
 fail:
 	sb_release(&sb);
 	return -1;
