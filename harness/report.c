@@ -1608,11 +1608,11 @@ static void md_build(FILE *f, const json_t *r)
 	}
 }
 
-static const char *md_mark(const json_t *t)
+static const char *md_status(const json_t *t)
 {
 	if (test_passed(t))
-		return "✅";
-	return get_true(t, "harness_error") ? "⚠️" : "❌";
+		return "✅ passed";
+	return get_true(t, "harness_error") ? "⚠️ grader error" : "❌ failed";
 }
 
 /* the table; returns how many failed tests it shows */
@@ -1628,7 +1628,7 @@ static int md_table(FILE *f, const struct view *v)
 		if (!shown(t, v->opt, &hidden))
 			continue;
 		if (!rows++)
-			fputs("| # | test | tags | points |\n| ---: | --- | --- | ---: |\n", f);
+			fputs("| # | test | tags | points | status |\n| ---: | --- | --- | ---: | --- |\n", f);
 		fprintf(f, "| %d | ", v->tests[i].number);
 		put_clean(f, get_str(t, "name"), &md_cell);
 		fprintf(f, "%s | ", test_hidden(t) ? " (hidden)" : "");
@@ -1636,8 +1636,7 @@ static int md_table(FILE *f, const struct view *v)
 			fputs(k ? ", " : "", f);
 			put_clean(f, str_of(tag), &md_cell);
 		}
-		fprintf(f, " | %s %s%s |\n", md_mark(t), fmt_points(t, points),
-			get_true(t, "harness_error") ? " grader error" : "");
+		fprintf(f, " | %s | %s |\n", fmt_points(t, points), md_status(t));
 		failed += !test_passed(t);
 	}
 	fputs(rows ? "\n" : "No tests to show.\n\n", f);

@@ -319,9 +319,9 @@ def unescape(cell):
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", cell)
 def table(md):
     lines = md.split("\n")
-    if "| # | test | tags | points |" not in lines: return []
-    i = lines.index("| # | test | tags | points |")
-    expect(lines[i + 1] == "| ---: | --- | --- | ---: |", "no delimiter row")
+    if "| # | test | tags | points | status |" not in lines: return []
+    i = lines.index("| # | test | tags | points | status |")
+    expect(lines[i + 1] == "| ---: | --- | --- | ---: | --- |", "no delimiter row")
     rows = []
     for line in lines[i + 2:]:
         if not line.startswith("|"): break
@@ -329,7 +329,7 @@ def table(md):
     return rows
 def cells(row):
     parts = re.split(r"(?<!\\)\|", row)
-    expect(len(parts) == 6 and parts[0] == "" and parts[-1] == "", "not 4 cells: " + repr(row))
+    expect(len(parts) == 7 and parts[0] == "" and parts[-1] == "", "not 5 cells: " + repr(row))
     return [p.strip() for p in parts[1:-1]]
 def fences(md):
     lines, blocks, i = md.split("\n"), [], 0
@@ -359,7 +359,7 @@ def block(s):
     s = clean(s)
     return s[:-1] if s.endswith("\n") else s
 '
-pycheck "markdown: one table row per visible test (per test with --hidden): number, name, tags, points" "$PYMD"'
+pycheck "markdown: one table row per visible test (per test with --hidden): number, name, tags, points, status" "$PYMD"'
 for name in sys.argv[2:]:
     native = load(sys.argv[1] + "/" + name + ".json")
     for suffix in ("", ".hidden"):
@@ -369,14 +369,13 @@ for name in sys.argv[2:]:
         expect(len(rows) == len(want), name + suffix + ": %d rows for %d tests" % (len(rows), len(want)))
         for row, (number, t) in zip(rows, want):
             c = cells(row)
-            if len(c) != 4: continue
+            if len(c) != 5: continue
             label = clean(t["name"]) + (" (hidden)" if hidden(t) else "")
             expect(c[0] == str(number), name + ": number " + c[0])
             expect(unescape(c[1]) == label, name + ": cell " + repr(c[1]) + " is not " + repr(label))
             expect(unescape(c[2]) == ", ".join(clean(x) for x in t.get("tags", [])), name + ": tags " + repr(c[2]))
-            mark = "✅" if not failed(t) else "⚠️" if t.get("harness_error") else "❌"
-            expect(c[3] == mark + " " + fmt(t["score"]) + "/" + fmt(t["max_score"]) + (" grader error" if t.get("harness_error") else ""),
-                   name + ": points " + c[3])
+            expect(c[3] == fmt(t["score"]) + "/" + fmt(t["max_score"]), name + ": points " + c[3])
+            expect(c[4] == ("✅ passed" if not failed(t) else "⚠️ grader error" if t.get("harness_error") else "❌ failed"), name + ": status " + c[4])
 done()' "$fix" ${fixtures//.json/}
 pycheck "markdown: each failure folded in <details>, its feedback in a fence no backtick run inside can close" "$PYMD"'
 for name in sys.argv[2:]:
@@ -623,7 +622,7 @@ for name in sys.argv[1:]:
                        name + suffix + ": a continuation line starts a block: " + repr(line))
 md = open(OUT + "/cause.markdown.hidden", encoding="utf-8").read()
 expect("<details><summary>5. the FIFO is gone after fifo_recv (hidden) — 0/1</summary>" in md, "hidden not marked in the heading")
-expect("| 1 | a reader started first blocks in open() until a writer opens, whatever the writer does afterwards | open-order, blocking, interop | ❌ 0/2 |" in md, "no tags column")
+expect("| 1 | a reader started first blocks in open() until a writer opens, whatever the writer does afterwards | open-order, blocking, interop | 0/2 | ❌ failed |" in md, "no tags column")
 done()' ${fixtures//.json/}
 
 # ---- writing: atomic, in place for devices and FIFOs, errors reported ----
