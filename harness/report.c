@@ -462,6 +462,7 @@ struct group {
 	struct str fix;		/* the first fix any of its tests gives */
 	int first;		/* its first test, the one that tells the whole story */
 	int ntests;
+	double lost;		/* the points its tests lost */
 	int rank;		/* its place in the summary from 1; 0: not in it */
 };
 
@@ -571,6 +572,7 @@ static void join_group(struct view *v, size_t i, int g)
 	}
 	ti->group = g;
 	v->groups[g].ntests++;
+	v->groups[g].lost += get_num(ti->t, "max_score") - get_num(ti->t, "score");
 	if (!v->groups[g].fix.n)
 		v->groups[g].fix = get_str(ti->t, "fix");
 }
@@ -598,13 +600,20 @@ static void group_tests(struct view *v)
 			join_group(v, i, g);
 		}
 	}
-	/* the summary: the causes that explain the most tests, the earliest first among equals */
+	/*
+	 * The summary: the causes that explain the most tests; among equals
+	 * those that cost the most points, then the earliest.
+	 */
 	for (v->nsummary = 0; v->nsummary < SUMMARY_MAX; v->nsummary++) {
 		struct group *best = NULL;
 
-		for (int k = 0; k < v->ngroups; k++)
-			if (!v->groups[k].rank && (!best || v->groups[k].ntests > best->ntests))
+		for (int k = 0; k < v->ngroups; k++) {
+			const struct group *c = &v->groups[k];
+
+			if (!c->rank && (!best || c->ntests > best->ntests ||
+					 (c->ntests == best->ntests && c->lost > best->lost)))
 				best = &v->groups[k];
+		}
 		if (!best)
 			break;
 		best->rank = v->nsummary + 1;

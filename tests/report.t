@@ -588,6 +588,17 @@ FAIL  0/1  6. a reader opens a FIFO that a writer created
 FAIL  0/2  7. a PATH that is not a FIFO is refused and left alone
     fifo_recv replaced the regular file f with a FIFO; it must refuse a PATH that is not a FIFO and leave it alone.
 EOF
+check "causes.json: no shared cause: a list of the three that cost the most; the rest named; a grader error is no cause" \
+	diff <(sed -n '3,/^$/p' "$O/causes.text") - <<'EOF'
+The causes found:
+- test 4: sigcatch counts from 0: its first SIGUSR1 line says 0.
+  Fix: Increment the counter before you print it.
+- test 2: sigcatch waits in a loop that checks a flag, burning CPU, instead of sleeping in
+  sigsuspend().
+- test 5: sigmask never blocks SIGUSR1: SigBlk stays 0.
+Tests 3 and 6 failed for other reasons, given below.
+
+EOF
 pycheck "cause.json: a hidden test is left out of the summary without --hidden; Gradescope tells each test its cause" "$PYSTUDENT"'
 t = open(OUT + "/cause.text", encoding="utf-8").read()
 expect(t.split("\n")[2].startswith("Most failures (tests 1, 3, 4) have one cause: "), "summary " + repr(t.split("\n")[2]))
