@@ -403,7 +403,8 @@ static int count_inodes(struct str s)
 /*
  * s without what only a grader's author can use: a leading "PATH.scn:LINE: "
  * on a line and a " (PATH.scn:LINE)" (the failing step in the scenario),
- * " (pid N in the box)", and the inode of "pipe N is held by", which
+ * " (pid N in the box)" and a list ": pid N in the box, pid M in the box",
+ * and the inode of "pipe N is held by", which
  * becomes "the pipe" (or "a pipe" when several are named). Everything
  * else is kept byte for byte, NUL included. Appends to out.
  */
@@ -421,8 +422,9 @@ static void student_text(struct str s, struct strbuf *out)
 		} else if (match_at(p, n, " (") && (m = scn_ref(p + 2, n - 2)) &&
 			   match_at(p + 2 + m, n - 2 - m, ")")) {
 			i += m + 3;
-		} else if ((m = match_at(p, n, " (pid # in the box)"))) {
-			i += m;
+		} else if ((m = match_at(p, n, " (pid # in the box)")) || (m = match_at(p, n, ", pid # in the box")) ||
+			   (m = match_at(p, n, ": pid # in the box"))) {
+			i += m;	/* "has 2 child processes where one was expected: pid 4 in the box, ..." */
 		} else if ((m = match_at(p, n, held_by[0])) || (m = match_at(p, n, held_by[1]))) {
 			sb_addf(out, "%s %.4s is held by", inodes == 1 ? "the" : "a", p);
 			i += m;

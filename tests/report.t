@@ -515,7 +515,7 @@ def student(name, suffix=""):
     return out
 '
 pycheck "student formats: no scenario path:line, box pid or inode; JSON, JUnit and --debug keep them" "$PYSTUDENT"'
-internals = [r"\.scn:\d", r"\(pid \d+ in the box\)", r"\b(pipe|FIFO) \d+ is held by"]
+internals = [r"\.scn:\d", r"pid \d+ in the box", r"\b(pipe|FIFO) \d+ is held by"]
 for name in sys.argv[1:]:
     for suffix in ("", ".hidden"):
         for fmt_, text in student(name, suffix).items():
@@ -531,6 +531,8 @@ t = open(OUT + "/today-rdwr.text.hidden", encoding="utf-8").read()
 expect("    waited for r to be blocked (within 2.0 s)\n" in t, "the step line lost more than its path:line")
 expect("      fifo_recv: blocked in read() on a FIFO (fd 3)\n      the FIFO is held by: fifo_recv fd 3 (both ends)\n" in t,
        "pid or inode not stripped as expected")
+c = open(OUT + "/cause.text", encoding="utf-8").read()
+expect("\n    fifo_recv has 2 child processes where one was expected\n" in c, "a list of box pids not stripped as expected")
 done()' ${fixtures//.json/}
 pycheck "today's repeated Why: said once, in the summary, which names its tests; each test refers to it" "$PYSTUDENT"'
 native = load(sys.argv[1] + "/today-rdwr.json")
