@@ -75,21 +75,8 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 		for (const char *const *b = e->student_built; b && *b; b++)
 			built |= !strcmp(*b, prog);
 		if (!built) {
-			sb_addf(fb, "%s did not build, so this test could not run it", prog);
-			if (e->build_log && *e->build_log) {
-				const char *log = e->build_log;
-				int lines = 0;
-
-				sb_addf(fb, "; the compiler said:");
-				while (*log && lines++ < 12) {
-					size_t len = strcspn(log, "\n");
-
-					sb_addf(fb, "\n    %.*s", (int)len, log);
-					log += len + (log[len] == '\n');
-				}
-				if (*log)
-					sb_addf(fb, "\n    ...");
-			}
+			/* the result's build.output has the compiler's log, once for all tests */
+			sb_addf(fb, "not run: %s did not build", prog);
 			return -1;
 		}
 	}

@@ -29,9 +29,11 @@ static const struct command commands[] = {
 	  "usage: ipcgrade list\n"
 	  "The assignments this installation grades, with their tests' points.\n" },
 	{ "check", cmd_check, "ASSIGNMENT [DIR]: the visible tests, for a student before submitting",
-	  "usage: ipcgrade check ASSIGNMENT [DIR]\n"
+	  "usage: ipcgrade check ASSIGNMENT [DIR] [--debug]\n"
 	  "Build the submission in DIR (default: the current directory) and run the\n"
 	  "assignment's visible tests; the report is printed on stdout.\n"
+	  "  --debug          the report for a grader's author: scenario lines, box pids,\n"
+	  "                   each test's id and step (docs/feedback.md)\n"
 	  "exit status: 0 all passed, 1 some failed, 2 bad usage or input, 3 harness failure\n" },
 	{ "grade", cmd_grade, "ASSIGNMENT DIR [--json F] [--gradescope F] [--junit F] [--md F]: all tests",
 	  "usage: ipcgrade grade ASSIGNMENT DIR [options]\n"
@@ -42,6 +44,8 @@ static const struct command commands[] = {
 	  "  --md F           a Markdown summary for CI\n"
 	  "  --hidden         show the hidden tests in the text report too\n"
 	  "  --verbose        the events timeline under each failed test\n"
+	  "  --debug          the text report for a grader's author: scenario lines, box\n"
+	  "                   pids, each test's id and step (docs/feedback.md)\n"
 	  "F may be '-' for stdout. The text report goes to stdout.\n"
 	  "exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 harness failure\n" },
 	{ "selftest", cmd_selftest, "[--materialize DIR] [ASSIGNMENT...]: references score full marks, mutants as expected",

@@ -155,6 +155,16 @@ static double test_seconds(const json_t *t)
 	return ms > 0 ? ms / 1000 : 0;
 }
 
+/* the first line of feedback that has anything on it */
+static struct str first_line(struct str s)
+{
+	while (s.n && s.s[0] == '\n')
+		s.s++, s.n--;
+	if (memchr(s.s, '\n', s.n))
+		s.n = (size_t)((const char *)memchr(s.s, '\n', s.n) - s.s);
+	return s;
+}
+
 /* ---- text that came from a submission ---- */
 
 /*
@@ -169,15 +179,17 @@ struct clean_mode {
 	int keep_cr;
 	const char *nl;		/* what a newline becomes; NULL: itself */
 	const char *escape;	/* ASCII to backslash-escape (Markdown), or NULL */
+	int html;		/* < > & " as entities (raw HTML in Markdown) */
 };
 
 #define MD_SPECIAL "\\`*_[]<>|~&$#!"
 
-static const struct clean_mode term_text = { 0, NULL, NULL };
-static const struct clean_mode term_line = { 0, " ", NULL };	/* a name, one line */
-static const struct clean_mode xml_chars = { 1, NULL, NULL };
-static const struct clean_mode md_cell = { 0, "<br>", MD_SPECIAL };
-static const struct clean_mode md_line = { 0, " ", MD_SPECIAL };
+static const struct clean_mode term_text = { 0, NULL, NULL, 0 };
+static const struct clean_mode term_line = { 0, " ", NULL, 0 };	/* a name, one line */
+static const struct clean_mode xml_chars = { 1, NULL, NULL, 0 };
+static const struct clean_mode md_cell = { 0, "<br>", MD_SPECIAL, 0 };
+static const struct clean_mode md_line = { 0, " ", MD_SPECIAL, 0 };
+static const struct clean_mode md_html = { 0, " ", NULL, 1 };
 
 /* a backslash that put_clean() writes itself, escaped where that matters */
 static void put_backslash(FILE *f, const struct clean_mode *mode)
@@ -209,6 +221,8 @@ static void put_clean(FILE *f, struct str s, const struct clean_mode *mode)
 			fprintf(f, "u%04x", (unsigned)cp);
 		} else if (cp == 0xfffe || cp == 0xffff) {
 			fputs(REPLACEMENT, f);
+		} else if (mode->html && (cp == '<' || cp == '>' || cp == '&' || cp == '"')) {
+			fputs(cp == '<' ? "&lt;" : cp == '>' ? "&gt;" : cp == '&' ? "&amp;" : "&quot;", f);
 		} else if (cp < 0x80 && mode->escape && strchr(mode->escape, (int)cp)) {
 			fprintf(f, "\\%c", (int)cp);
 		} else {
@@ -270,16 +284,17 @@ static const struct iso_item {
 	const char *key;
 	const char *on;		/* said when true; NULL: only its absence is news */
 	const char *off;	/* said when not true */
+	const char *calm;	/* off, said calmly to a student; NULL: off is calm */
 	int required;		/* without it a result cannot be trusted */
 } iso_items[] = {
-	{ "userns", "user namespace", "NO USER NAMESPACE", 1 },
-	{ "seccomp", "seccomp", "NO SECCOMP FILTER", 1 },
-	{ "pidns", NULL, "no pid namespace", 0 },
-	{ "mountns", NULL, "no mount namespace", 0 },
-	{ "ipcns", NULL, "no ipc namespace", 0 },
-	{ "netns", NULL, "no network namespace", 0 },
-	{ "utsns", NULL, "no uts namespace", 0 },
-	{ "cgroupns", NULL, "no cgroup namespace", 0 },
+	{ "userns", "user namespace", "NO USER NAMESPACE", "no user namespace", 1 },
+	{ "seccomp", "seccomp", "NO SECCOMP FILTER", "no seccomp filter", 1 },
+	{ "pidns", NULL, "no pid namespace", NULL, 0 },
+	{ "mountns", NULL, "no mount namespace", NULL, 0 },
+	{ "ipcns", NULL, "no ipc namespace", NULL, 0 },
+	{ "netns", NULL, "no network namespace", NULL, 0 },
+	{ "utsns", NULL, "no uts namespace", NULL, 0 },
+	{ "cgroupns", NULL, "no cgroup namespace", NULL, 0 },
 };
 
 /* the submission ran without what the grading relies on */
@@ -320,6 +335,592 @@ static void put_isolation(FILE *f, const json_t *r, const struct clean_mode *mod
 		fprintf(f, "%scgroup ", sep);
 		put_clean(f, cgroup, mode);
 	}
+}
+
+/* ---- the student's view: grader internals out, each cause said once ---- */
+
+/*
+ * The length of a match of pat at s (n bytes), or 0: '#' in pat stands
+ * for one or more digits, every other character for itself.
+ */
+static size_t match_at(const char *s, size_t n, const char *pat)
+{
+	size_t i = 0;
+
+	for (; *pat; pat++) {
+		if (*pat == '#') {
+			size_t start = i;
+
+			while (i < n && s[i] >= '0' && s[i] <= '9')
+				i++;
+			if (i == start)
+				return 0;
+		} else if (i < n && s[i] == *pat) {
+			i++;
+		} else {
+			return 0;
+		}
+	}
+	return i;
+}
+
+/* the length of a scenario's "PATH.scn:LINE" at s (no blank in it), or 0 */
+static size_t scn_ref(const char *s, size_t n)
+{
+	for (size_t i = 1; i < n && !strchr(" \n()", s[i]) && s[i]; i++) {
+		size_t m = match_at(s + i, n - i, ".scn:#");
+
+		if (m)
+			return i + m;
+	}
+	return 0;
+}
+
+/* "pipe 214118 is held by", "FIFO 38 is held by": an inode means nothing to a student */
+static const char *const held_by[] = { "pipe # is held by", "FIFO # is held by" };
+
+/* how many different inodes s names in the held_by[] form (up to 2: one or several) */
+static int count_inodes(struct str s)
+{
+	struct str first = { NULL, 0 };
+
+	for (size_t i = 0; i < s.n; i++) {
+		for (size_t k = 0; k < ARRAY_SIZE(held_by); k++) {
+			size_t m = match_at(s.s + i, s.n - i, held_by[k]);
+			struct str ino = { s.s + i + 5, m ? m - 5 - strlen(" is held by") : 0 };
+
+			if (!m)
+				continue;
+			if (!first.s)
+				first = ino;
+			else if (first.n != ino.n || memcmp(first.s, ino.s, ino.n))
+				return 2;
+		}
+	}
+	return first.s ? 1 : 0;
+}
+
+/*
+ * s without what only a grader's author can use: a leading "PATH.scn:LINE: "
+ * on a line and a " (PATH.scn:LINE)" (the failing step in the scenario),
+ * " (pid N in the box)" and a list ": pid N in the box, pid M in the box",
+ * and the inode of "pipe N is held by", which
+ * becomes "the pipe" (or "a pipe" when several are named). Everything
+ * else is kept byte for byte, NUL included. Appends to out.
+ */
+static void student_text(struct str s, struct strbuf *out)
+{
+	int inodes = count_inodes(s), bol = 1;
+	size_t i = 0, m;
+
+	while (i < s.n) {
+		const char *p = s.s + i;
+		size_t n = s.n - i;
+
+		if (bol && (m = scn_ref(p, n)) && match_at(p + m, n - m, ": ")) {
+			i += m + 2;
+		} else if (match_at(p, n, " (") && (m = scn_ref(p + 2, n - 2)) &&
+			   match_at(p + 2 + m, n - 2 - m, ")")) {
+			i += m + 3;
+		} else if ((m = match_at(p, n, " (pid # in the box)")) || (m = match_at(p, n, ", pid # in the box")) ||
+			   (m = match_at(p, n, ": pid # in the box"))) {
+			i += m;	/* "has 2 child processes where one was expected: pid 4 in the box, ..." */
+		} else if ((m = match_at(p, n, held_by[0])) || (m = match_at(p, n, held_by[1]))) {
+			sb_addf(out, "%s %.4s is held by", inodes == 1 ? "the" : "a", p);
+			i += m;
+		} else {
+			sb_add(out, p, 1);
+			bol = *p == '\n';
+			i++;
+			continue;
+		}
+		bol = 0;
+	}
+	sb_add(out, "", 0);
+}
+
+/* what explains a failed test, as its result says it */
+enum cause_kind {
+	CAUSE_NONE,
+	CAUSE_NOT_RUN,		/* a program did not build: the build log says why */
+	CAUSE_NOT_CHECKED,	/* an earlier cause kept the test from its check */
+	CAUSE_FIELD,		/* tests[].cause */
+	CAUSE_WHY,		/* the "Why: " line of a feedback that has no cause field */
+};
+
+struct tinfo {
+	const json_t *t;
+	int number;		/* its place in tests[], from 1: how reports name it */
+	int shown;		/* this report shows it (a hidden test needs --hidden) */
+	int failed;		/* shown, failed, and not the grader's fault */
+	struct strbuf text;	/* the feedback as this report shows it */
+	enum cause_kind kind;
+	struct strbuf cause;
+	int group;		/* into view.groups, or -1 */
+};
+
+struct group {
+	struct str cause;	/* its first test's */
+	struct str fix;		/* the first fix any of its tests gives */
+	int first;		/* its first test, the one that tells the whole story */
+	int ntests;
+	double lost;		/* the points its tests lost */
+	int rank;		/* its place in the summary from 1; 0: not in it */
+};
+
+/* the summary names at most this many causes; more would not be a summary */
+#define SUMMARY_MAX 3
+
+struct view {
+	const struct report_options *opt;
+	struct tinfo *tests;
+	size_t n;
+	struct group *groups;
+	int ngroups;
+	int nfailed;		/* failed tests shown */
+	int nsummary;		/* groups in the summary */
+};
+
+/* the program of "PROG did not build" ("not run: " before it or not) at s */
+static struct str not_built(struct str s)
+{
+	struct str prog = { NULL, 0 };
+	size_t m = match_at(s.s, s.n, "not run: ");
+	const char *end;
+
+	s.s += m;
+	s.n -= m;
+	end = memchr(s.s, ' ', s.n);
+	if (end && end > s.s && match_at(end, s.n - (size_t)(end - s.s), " did not build")) {
+		prog.s = s.s;
+		prog.n = (size_t)(end - s.s);
+	}
+	return prog;
+}
+
+/* the first line of s that starts with prefix; *at is where it starts */
+static struct str line_starting(struct str s, const char *prefix, size_t *at)
+{
+	size_t i = 0;
+
+	while (i < s.n) {
+		const char *nl = memchr(s.s + i, '\n', s.n - i);
+		size_t end = nl ? (size_t)(nl - s.s) : s.n;
+
+		if (match_at(s.s + i, end - i, prefix)) {
+			*at = i;
+			return (struct str){ s.s + i, end - i };
+		}
+		i = end + 1;
+	}
+	return (struct str){ NULL, 0 };
+}
+
+static struct str sb_view(const struct strbuf *sb)
+{
+	return (struct str){ sb->buf ? sb->buf : "", sb->len };
+}
+
+static void classify(struct tinfo *ti, const struct report_options *opt)
+{
+	const json_t *nc = json_object_get(ti->t, "not_checked");
+	struct str fb = get_str(ti->t, "feedback"), prog = not_built(first_line(fb)), why;
+	size_t at;
+
+	if (opt->debug) {
+		sb_add(&ti->text, fb.s, fb.n);
+		sb_add(&ti->text, "", 0);
+	} else {
+		student_text(fb, &ti->text);
+	}
+	why = line_starting(sb_view(&ti->text), "Why: ", &at);
+	if (get_str(nc, "cause").n) {
+		ti->kind = get_true(nc, "build") ? CAUSE_NOT_RUN : CAUSE_NOT_CHECKED;
+		sb_add(&ti->cause, get_str(nc, "cause").s, get_str(nc, "cause").n);
+	} else if (prog.n) {
+		ti->kind = CAUSE_NOT_RUN;
+		sb_addf(&ti->cause, "%.*s did not build", (int)prog.n, prog.s);
+	} else if (get_str(ti->t, "cause").n) {
+		ti->kind = CAUSE_FIELD;
+		sb_add(&ti->cause, get_str(ti->t, "cause").s, get_str(ti->t, "cause").n);
+	} else if (why.n > 5) {
+		ti->kind = CAUSE_WHY;
+		sb_add(&ti->cause, why.s + 5, why.n - 5);
+	}
+	sb_add(&ti->cause, "", 0);
+}
+
+static int same_str(struct str a, struct str b)
+{
+	return a.n == b.n && !memcmp(a.s, b.s, a.n);
+}
+
+/* the test whose id is id, or -1 */
+static int find_test(const struct view *v, struct str id)
+{
+	for (size_t i = 0; id.n && i < v->n; i++)
+		if (same_str(get_str(v->tests[i].t, "id"), id))
+			return (int)i;
+	return -1;
+}
+
+static void join_group(struct view *v, size_t i, int g)
+{
+	struct tinfo *ti = &v->tests[i];
+
+	if (g < 0) {
+		g = v->ngroups++;
+		v->groups[g] = (struct group){ .cause = sb_view(&ti->cause), .first = (int)i };
+	}
+	ti->group = g;
+	v->groups[g].ntests++;
+	v->groups[g].lost += get_num(ti->t, "max_score") - get_num(ti->t, "score");
+	if (!v->groups[g].fix.n)
+		v->groups[g].fix = get_str(ti->t, "fix");
+}
+
+/*
+ * Tests with one cause form a group: the same cause text, or a test not
+ * checked because of another test's cause joins that test. Tests that
+ * tell their own story go first, so that a group's first test is one.
+ */
+static void group_tests(struct view *v)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < v->n; i++) {
+			struct tinfo *ti = &v->tests[i];
+			int g = -1, j;
+
+			if (!ti->failed || ti->kind == CAUSE_NONE || (ti->kind == CAUSE_NOT_CHECKED) != pass)
+				continue;
+			j = pass ? find_test(v, get_str(json_object_get(ti->t, "not_checked"), "test")) : -1;
+			if (j >= 0 && v->tests[j].group >= 0)
+				g = v->tests[j].group;
+			for (int k = 0; g < 0 && k < v->ngroups; k++)
+				if (same_str(v->groups[k].cause, sb_view(&ti->cause)))
+					g = k;
+			join_group(v, i, g);
+		}
+	}
+	/*
+	 * The summary: the causes that explain the most tests; among equals
+	 * those that cost the most points, then the earliest.
+	 */
+	for (v->nsummary = 0; v->nsummary < SUMMARY_MAX; v->nsummary++) {
+		struct group *best = NULL;
+
+		for (int k = 0; k < v->ngroups; k++) {
+			const struct group *c = &v->groups[k];
+
+			if (!c->rank && (!best || c->ntests > best->ntests ||
+					 (c->ntests == best->ntests && c->lost > best->lost)))
+				best = &v->groups[k];
+		}
+		if (!best)
+			break;
+		best->rank = v->nsummary + 1;
+	}
+}
+
+static void view_free(struct view *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		sb_release(&v->tests[i].text);
+		sb_release(&v->tests[i].cause);
+	}
+	free(v->tests);
+	free(v->groups);
+}
+
+static int view_make(struct view *v, const json_t *r, const struct report_options *opt)
+{
+	const json_t *tests = json_object_get(r, "tests"), *t;
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	v->opt = opt;
+	v->n = json_array_size(tests);
+	v->tests = calloc(v->n + 1, sizeof(*v->tests));
+	v->groups = calloc(v->n + 1, sizeof(*v->groups));
+	if (!v->tests || !v->groups) {
+		view_free(v);
+		errno = ENOMEM;
+		return -1;
+	}
+	json_array_foreach(tests, i, t) {
+		struct tinfo *ti = &v->tests[i];
+
+		ti->t = t;
+		ti->number = (int)i + 1;
+		ti->group = -1;
+		ti->shown = !test_hidden(t) || opt->show_hidden;
+		ti->failed = ti->shown && !test_passed(t) && !get_true(t, "harness_error");
+		v->nfailed += ti->failed;
+		classify(ti, opt);
+	}
+	group_tests(v);
+	return 0;
+}
+
+/* "test 3", "tests 1, 4, 5": the tests of group g */
+static void put_group_tests(struct strbuf *sb, const struct view *v, int g)
+{
+	int seen = 0;
+
+	sb_addf(sb, "test%s ", v->groups[g].ntests == 1 ? "" : "s");
+	for (size_t i = 0; i < v->n; i++)
+		if (v->tests[i].group == g)
+			sb_addf(sb, "%s%d", seen++ ? ", " : "", v->tests[i].number);
+}
+
+/*
+ * The body of a failed, shown test as a student reads it: a cause already
+ * given is named in one line (returns 1), or the feedback with its "Why: "
+ * referring to the summary or to the test that gave it first (returns 0).
+ */
+static int test_body(const struct view *v, const struct tinfo *ti, struct strbuf *out)
+{
+	const struct group *g = ti->group >= 0 ? &v->groups[ti->group] : NULL;
+	const struct tinfo *first = g ? &v->tests[g->first] : NULL;
+	struct str text = sb_view(&ti->text), why;
+	size_t at;
+
+	out->len = 0;
+	sb_add(out, "", 0);
+	if (!g || v->opt->debug) {
+		sb_add(out, text.s, text.n);
+		return 0;
+	}
+	switch (ti->kind) {
+	case CAUSE_NOT_RUN:
+		sb_addf(out, "not run: %s", ti->cause.buf);
+		return 1;
+	case CAUSE_NOT_CHECKED:
+		if (first != ti)
+			sb_addf(out, "not checked because of test %d: ", first->number);
+		else
+			sb_addf(out, "not checked: ");
+		sb_add(out, ti->cause.buf, ti->cause.len);
+		return 1;
+	case CAUSE_FIELD:
+		if (first != ti && g->rank) {
+			sb_addf(out, "same cause as test %d, given at the top", first->number);
+			return 1;
+		} else if (first != ti) {
+			sb_addf(out, "same cause as test %d: ", first->number);
+			sb_add(out, ti->cause.buf, ti->cause.len);
+			return 1;
+		}
+		sb_add(out, text.s, text.n);
+		if (text.n)
+			sb_add(out, "\n", 1);
+		if (g->rank) {
+			sb_addf(out, "%s: see the summary at the top.", g->fix.n ? "Cause and fix" : "Cause");
+			return 0;
+		}
+		sb_add(out, "Cause: ", strlen("Cause: "));
+		sb_add(out, ti->cause.buf, ti->cause.len);
+		if (g->fix.n) {
+			sb_add(out, "\nFix: ", strlen("\nFix: "));
+			sb_add(out, g->fix.s, g->fix.n);
+		}
+		return 0;
+	case CAUSE_WHY:
+		why = line_starting(text, "Why: ", &at);
+		sb_add(out, text.s, at);
+		if (g->rank)
+			sb_addf(out, "Why: see the summary at the top.");
+		else if (first != ti)
+			sb_addf(out, "Why: the same as for test %d.", first->number);
+		else
+			sb_add(out, why.s, why.n);
+		sb_add(out, why.s + why.n, text.n - at - why.n);
+		return 0;
+	case CAUSE_NONE:
+		break;
+	}
+	sb_add(out, text.s, text.n);
+	return 0;
+}
+
+/* ---- prose: wrapped for a reader, safe for Markdown ---- */
+
+#define WRAP_WIDTH 100
+
+static size_t code_points(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return k;
+}
+
+/*
+ * A word may start a Markdown line only if it cannot start a list, a
+ * heading, a quote or a setext underline there.
+ */
+static int md_may_start_line(const char *word)
+{
+	return !strchr("-+=*#>|0123456789", word[0]);
+}
+
+/*
+ * s (one line, already cleaned for its format) wrapped at WRAP_WIDTH code
+ * points: the first line after first, the others after rest. A word longer
+ * than a line gets a line of its own.
+ */
+static void put_wrapped(FILE *f, const char *s, const char *first, const char *rest, int md)
+{
+	const char *prefix = first;
+	size_t col;
+
+	while (*s == ' ')
+		s++;
+	while (*s) {
+		const char *end, *brk = NULL;
+
+		col = code_points(prefix, strlen(prefix));
+		for (end = s; *end; end++) {
+			if (*end == ' ' && end[1] && end[1] != ' ' && (!md || md_may_start_line(end + 1))) {
+				if (col <= WRAP_WIDTH || !brk)
+					brk = end;
+				if (col > WRAP_WIDTH)
+					break;
+			}
+			col += ((unsigned char)*end & 0xc0) != 0x80;
+		}
+		if (!*end && (col <= WRAP_WIDTH || !brk))
+			brk = end;
+		fputs(prefix, f);
+		fwrite(s, 1, (size_t)(brk - s), f);
+		fputc('\n', f);
+		s = brk;
+		while (*s == ' ')
+			s++;
+		prefix = rest;
+	}
+}
+
+/* ---- what every student format says the same way ---- */
+
+/*
+ * How the summary introduces its cause of rank (from 1): 'a' all failures
+ * have one cause, 'm' most have, 'l' a plain list.
+ */
+static int summary_form(const struct view *v)
+{
+	const struct group *top = NULL;
+
+	for (int k = 0; k < v->ngroups; k++)
+		if (v->groups[k].rank == 1)
+			top = &v->groups[k];
+	if (v->nsummary == 1 && top->ntests == v->nfailed)
+		return 'a';
+	return top->ntests >= 2 && top->ntests * 2 > v->nfailed ? 'm' : 'l';
+}
+
+/* "Most failures (tests 1, 4, 5) have one cause: " and its kin */
+static void summary_label(struct strbuf *sb, const struct view *v, int g, int md)
+{
+	const char *b = md ? "**" : "";
+	int rank = v->groups[g].rank, form = summary_form(v);
+
+	if (form == 'l') {
+		put_group_tests(sb, v, g);
+		sb_add(sb, ": ", 2);
+		return;
+	}
+	sb_addf(sb, "%s%s (", b, form == 'a' && v->nfailed == 1 ? "The failure" : form == 'a' ? "All failures" :
+		rank == 1 ? "Most failures" : "Another cause");
+	put_group_tests(sb, v, g);
+	sb_addf(sb, ")%s%s ", rank == 1 ? (v->nfailed == 1 ? " has one cause:" : " have one cause:") : ":", b);
+}
+
+/* a summary paragraph, cleaned for its format: wrapped, a list item's or not */
+static void put_para(FILE *f, struct strbuf *sb, int md, int item, int first)
+{
+	put_wrapped(f, sb_str(sb), item && first ? "- " : item ? "  " : "", item ? "  " : "", md);
+	if (md)
+		fputc('\n', f);
+}
+
+/*
+ * The summary: the (at most SUMMARY_MAX) causes that explain the most
+ * failed tests, each with its tests and its fix, then the failed tests it
+ * leaves to their own feedback. Returns 1 if it wrote anything, -1 on
+ * failure.
+ */
+static int put_summary(FILE *f, const struct view *v, int md)
+{
+	const struct clean_mode *mode = md ? &md_line : &term_line;
+	struct strbuf sb = { 0 };
+	int covered = 0, list, others = 0;
+	char *s;
+
+	if (!v->nsummary)
+		return 0;
+	list = summary_form(v) == 'l';
+	if (list)
+		fputs(md ? "**The causes found:**\n\n" : "The causes found:\n", f);
+	for (int rank = 1; rank <= v->nsummary; rank++) {
+		int g = 0;
+
+		while (v->groups[g].rank != rank)
+			g++;
+		sb.len = 0;
+		summary_label(&sb, v, g, md);
+		if (!(s = clean_dup(v->groups[g].cause, mode)))
+			goto fail;
+		sb_addf(&sb, "%s", s);
+		free(s);
+		put_para(f, &sb, md, list, 1);
+		if (v->groups[g].fix.n) {
+			if (!(s = clean_dup(v->groups[g].fix, mode)))
+				goto fail;
+			sb.len = 0;
+			sb_addf(&sb, "Fix: %s", s);
+			free(s);
+			if (!list && !md)
+				put_wrapped(f, sb_str(&sb), "    ", "    ", md);
+			else
+				put_para(f, &sb, md, list, 0);
+		}
+		covered += v->groups[g].ntests;
+	}
+	if (covered < v->nfailed) {
+		sb.len = 0;
+		sb_addf(&sb, "Test%s ", v->nfailed - covered == 1 ? "" : "s");
+		for (size_t i = 0; i < v->n; i++) {
+			const struct tinfo *ti = &v->tests[i];
+
+			if (ti->failed && (ti->group < 0 || !v->groups[ti->group].rank))
+				sb_addf(&sb, "%s%d", !others++ ? "" : others == v->nfailed - covered ? " and " : ", ",
+					ti->number);
+		}
+		sb_addf(&sb, " failed for %s, given below.",
+			v->nfailed - covered == 1 ? "another reason" : "other reasons");
+		put_para(f, &sb, md, 0, 0);
+	}
+	sb_release(&sb);
+	return 1;
+fail:
+	sb_release(&sb);
+	return -1;
+}
+
+/* "1 hidden test (1 point) is not run here", for a check that leaves them out */
+static int hidden_not_run(const json_t *r, char *buf, size_t size)
+{
+	const json_t *h = json_object_get(r, "hidden_not_run");
+	double count = get_num(h, "count"), points = get_num(h, "points");
+	char p[32];
+
+	if (!(count >= 1))
+		return 0;
+	snprintf(buf, size, "%.0f hidden test%s (%s point%s) %s not run here", count, count == 1 ? "" : "s",
+		 fmt_num(points, p), points == 1 ? "" : "s", count == 1 ? "is" : "are");
+	return 1;
 }
 
 /* ---- TEXT ---- */
@@ -366,23 +967,60 @@ static void text_timeline(FILE *f, const json_t *t)
 	}
 }
 
-static void text_test(FILE *f, const json_t *t, int width, const struct report_options *opt,
-		      const struct style *st)
+/* --debug: a step in the grader's words, "FILE:LINE TEXT" */
+static void text_step(FILE *f, const char *what, const json_t *step)
 {
+	if (!get_str(step, "file").n && !get_str(step, "text").n)
+		return;
+	fprintf(f, "    debug: %s ", what);
+	put_clean(f, get_str(step, "file"), &term_line);
+	if (json_is_number(json_object_get(step, "line")))
+		fprintf(f, ":%.0f", get_num(step, "line"));
+	fputc(' ', f);
+	put_clean(f, get_str(step, "text"), &term_line);
+	fputc('\n', f);
+}
+
+/* --debug: what the result keeps for the grader's author, field by field */
+static void text_debug(FILE *f, const json_t *t)
+{
+	static const char *const fields[] = { "id", "cause", "fix" };
+	const json_t *nc = json_object_get(t, "not_checked");
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		char prefix[32];
+
+		snprintf(prefix, sizeof(prefix), "    debug: %s ", fields[i]);
+		put_lines(f, get_str(t, fields[i]), prefix, "        ");
+	}
+	text_step(f, "step", json_object_get(t, "step"));
+	put_lines(f, get_str(nc, "cause"), "    debug: not checked because ", "        ");
+	put_lines(f, get_str(nc, "test"), "    debug: not checked because of test ", "        ");
+	text_step(f, "step not reached", json_object_get(nc, "step"));
+	put_lines(f, get_str(t, "debug"), "    debug: ", "    debug: ");
+}
+
+static void text_test(FILE *f, const struct view *v, const struct tinfo *ti, int width,
+		      struct strbuf *body, const struct style *st)
+{
+	const json_t *t = ti->t;
 	int ok = test_passed(t);
 	char points[64];
 
-	fprintf(f, "%s%s%s  %*s  ", ok ? st->pass : st->fail, ok ? "PASS" : "FAIL", st->off, width,
-		fmt_points(t, points));
+	fprintf(f, "%s%s%s  %*s  %*d. ", ok ? st->pass : st->fail, ok ? "PASS" : "FAIL", st->off,
+		width, fmt_points(t, points), v->n >= 10 ? 2 : 1, ti->number);
 	put_clean(f, get_str(t, "name"), &term_line);
 	fprintf(f, "%s%s\n", test_hidden(t) ? "  (hidden)" : "",
 		get_true(t, "harness_error") ? "  (grader error)" : "");
-	if (ok)
+	if (ok && !v->opt->debug)
 		return;
 	if (get_true(t, "harness_error"))
 		fprintf(f, "    %s\n", GRADER_ERROR);
-	put_indented(f, get_str(t, "feedback"), "    ");
-	if (opt->verbose)
+	test_body(v, ti, body);
+	put_indented(f, sb_view(body), "    ");
+	if (v->opt->debug)
+		text_debug(f, t);
+	if (!ok && (v->opt->verbose || v->opt->debug))
 		text_timeline(f, t);
 }
 
@@ -452,33 +1090,42 @@ static void text_isolation(FILE *f, const json_t *r, const struct style *st)
 static int render_text(const json_t *r, const struct report_options *opt, FILE *f)
 {
 	const struct style *st = opt->color ? &color_style : &plain_style;
-	int width = points_width(r, opt), hidden = 0;
-	const json_t *t;
-	char a[32], b[32];
-	size_t i;
+	int width = points_width(r, opt), hidden = 0, ret;
+	struct strbuf body = { 0 };
+	struct view v;
+	char a[32], b[32], line[128];
 
+	if (view_make(&v, r, opt) < 0)
+		return -1;
 	fputs(st->bold, f);
 	put_clean(f, get_str(r, "assignment"), &term_line);
 	fputs(": ", f);
 	put_clean(f, get_str(r, "submission"), &term_line);
 	fprintf(f, "%s\n\n", st->off);
 	text_build(f, r, st);
-	json_array_foreach(json_object_get(r, "tests"), i, t)
-		if (shown(t, opt, &hidden))
-			text_test(f, t, width, opt, st);
+	ret = put_summary(f, &v, 0);
+	if (ret > 0)
+		fputc('\n', f);
+	for (size_t i = 0; ret >= 0 && i < v.n; i++)
+		if (shown(v.tests[i].t, opt, &hidden))
+			text_test(f, &v, &v.tests[i], width, &body, st);
 	if (hidden)
 		fprintf(f, "(%d hidden test%s not shown; the score includes %s)\n", hidden,
 			hidden == 1 ? "" : "s", hidden == 1 ? "it" : "them");
-	if (json_array_size(json_object_get(r, "tests")))
+	if (v.n)
 		fputc('\n', f);
 	if (json_array_size(json_object_get(r, "violations"))) {
 		text_violations(f, r, st);
 		fputc('\n', f);
 	}
 	text_isolation(f, r, st);
+	if (hidden_not_run(r, line, sizeof(line)))
+		fprintf(f, "%s\n", line);
 	fprintf(f, "%sscore: %s/%s%s\n", st->bold, fmt_num(total(r, "score"), a),
 		fmt_num(total(r, "max_score"), b), st->off);
-	return 0;
+	sb_release(&body);
+	view_free(&v);
+	return ret < 0 ? -1 : 0;
 }
 
 /* ---- JSON ---- */
@@ -528,33 +1175,38 @@ static json_t *gs_tags(const json_t *t)
 }
 
 /* the feedback a Gradescope test shows */
-static json_t *gs_output(const json_t *t, const struct report_options *opt)
+static json_t *gs_output(const struct view *v, const struct tinfo *ti, struct strbuf *body)
 {
-	struct str fb = get_str(t, "feedback");
-	char *s;
-	json_t *v;
+	struct strbuf out = { 0 };
+	json_t *o;
 
-	if (test_hidden(t) && !opt->show_hidden)
+	if (!ti->shown)
 		return json_string(HIDDEN_FEEDBACK);
-	if (!get_true(t, "harness_error"))
-		return jstr(fb);
-	if (asprintf(&s, "%s\n%.*s", GRADER_ERROR, (int)fb.n, fb.s) < 0)
-		return NULL;
-	v = json_string(s);
-	free(s);
-	return v;
+	if (test_passed(ti->t))
+		return jstr(get_str(ti->t, "feedback"));
+	if (get_true(ti->t, "harness_error"))
+		sb_addf(&out, "%s\n", GRADER_ERROR);
+	test_body(v, ti, body);
+	sb_add(&out, body->buf, body->len);
+	o = json_stringn(out.buf ? out.buf : "", out.len);
+	sb_release(&out);
+	return o;
 }
 
-static json_t *gs_test(const json_t *t, const struct report_options *opt)
+static json_t *gs_test(const struct view *v, const struct tinfo *ti, struct strbuf *body)
 {
+	const json_t *t = ti->t;
 	json_t *o = json_object();
+	char number[32];
 	int err = !o;
 
+	snprintf(number, sizeof(number), "%d", ti->number);
+	err = err || set(o, "number", json_string(number)) < 0;
 	err = err || set(o, "name", jstr(get_str(t, "name"))) < 0;
 	err = err || set(o, "score", num_copy(t, "score")) < 0;
 	err = err || set(o, "max_score", num_copy(t, "max_score")) < 0;
 	err = err || set(o, "status", json_string(test_passed(t) ? "passed" : "failed")) < 0;
-	err = err || set(o, "output", gs_output(t, opt)) < 0;
+	err = err || set(o, "output", gs_output(v, ti, body)) < 0;
 	err = err || (json_is_array(json_object_get(t, "tags")) && set(o, "tags", gs_tags(t)) < 0);
 	err = err || set(o, "visibility", json_string(test_hidden(t) ? "after_published" : "visible")) < 0;
 	if (err) {
@@ -564,45 +1216,55 @@ static json_t *gs_test(const json_t *t, const struct report_options *opt)
 	return o;
 }
 
-/* the top-level output: what is true of the whole submission */
-static json_t *gs_summary(const json_t *r)
+/*
+ * The top-level output: what is true of the whole submission. No score
+ * (Gradescope shows its own, and one here would count the tests it hides)
+ * and no isolation, which is the course staff's business, not a student's.
+ */
+static json_t *gs_summary(const json_t *r, const struct view *v)
 {
-	char *buf = NULL, a[32], b[32];
+	char *buf = NULL, line[128];
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
-	json_t *v = NULL;
+	json_t *out = NULL;
 	int bad;
 
 	if (!m)
 		return NULL;
-	fprintf(m, "score: %s/%s\n", fmt_num(total(r, "score"), a), fmt_num(total(r, "max_score"), b));
 	if (build_failed(r) || build_warned(r))
 		text_build(m, r, &plain_style);
 	else
 		fputs("build: ok\n", m);
+	bad = put_summary(m, v, 0) < 0;
+	if (hidden_not_run(r, line, sizeof(line)))
+		fprintf(m, "%s\n", line);
 	text_violations(m, r, &plain_style);
-	text_isolation(m, r, &plain_style);
-	bad = ferror(m);
+	bad |= ferror(m);
 	if (fclose(m) == 0 && !bad)
-		v = json_stringn(buf, len);
+		out = json_stringn(buf, len);
 	free(buf);
-	return v;
+	return out;
 }
 
 static int render_gradescope(const json_t *r, const struct report_options *opt, FILE *f)
 {
-	json_t *root = json_object(), *tests = json_array(), *t;
+	json_t *root = json_object(), *tests = json_array();
+	struct strbuf body = { 0 };
+	struct view v;
 	int ret = -1;
-	size_t i;
 
+	if (view_make(&v, r, opt) < 0)
+		return -1;
 	if (!root || !tests)
 		goto out;
-	json_array_foreach(json_object_get(r, "tests"), i, t)
-		if (json_array_append_new(tests, gs_test(t, opt)) < 0)
+	for (size_t i = 0; i < v.n; i++)
+		if (json_array_append_new(tests, gs_test(&v, &v.tests[i], &body)) < 0)
 			goto out;
 	if (set(root, "score", json_is_number(json_object_get(r, "score")) ? num_copy(r, "score") :
 				json_real(total(r, "score"))) < 0 ||
-	    set(root, "output", gs_summary(r)) < 0 ||
+	    set(root, "output", gs_summary(r, &v)) < 0 ||
+	    set(root, "output_format", json_string("text")) < 0 ||
+	    set(root, "test_output_format", json_string("text")) < 0 ||
 	    set(root, "stdout_visibility", json_string("hidden")) < 0 ||
 	    json_object_set(root, "tests", tests) < 0)
 		goto out;
@@ -612,6 +1274,8 @@ static int render_gradescope(const json_t *r, const struct report_options *opt, 
 out:
 	json_decref(tests);
 	json_decref(root);
+	sb_release(&body);
+	view_free(&v);
 	if (ret < 0)
 		errno = ENOMEM;
 	return ret;
@@ -751,16 +1415,6 @@ static int junit_properties(xmlTextWriterPtr w, const json_t *r)
 	return xmlTextWriterEndElement(w);
 }
 
-/* the first line of feedback that has anything on it */
-static struct str first_line(struct str s)
-{
-	while (s.n && s.s[0] == '\n')
-		s.s++, s.n--;
-	if (memchr(s.s, '\n', s.n))
-		s.n = (size_t)((const char *)memchr(s.s, '\n', s.n) - s.s);
-	return s;
-}
-
 static int junit_verdict(xmlTextWriterPtr w, const json_t *t, const struct report_options *opt)
 {
 	int grader = get_true(t, "harness_error");
@@ -897,20 +1551,57 @@ static void md_fence(FILE *f, struct str s)
 	fputs("\n\n", f);
 }
 
+/* one calm line when the run was less isolated than grading runs are */
+static void md_isolation_note(FILE *f, const json_t *r)
+{
+	const json_t *iso = json_object_get(r, "isolation");
+	struct strbuf sb = { 0 };
+	const char *sep = "";
+
+	if (!json_object_size(iso)) {
+		sb_addf(&sb, "_Note: this run did not report how it was isolated, so its result may differ "
+			"from your instructor's._");
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(iso_items); i++) {
+			const struct iso_item *it = &iso_items[i];
+
+			if (it->required ? !get_true(iso, it->key) : json_is_false(json_object_get(iso, it->key))) {
+				sb_addf(&sb, "%s%s", sep, it->calm ? it->calm : it->off);
+				sep = ", ";
+			}
+		}
+		if (str_is(get_str(iso, "cgroup"), "none")) {
+			sb_addf(&sb, "%sno cgroup", sep);
+			sep = ", ";
+		}
+		if (*sep) {
+			char *list = strdup(sb_str(&sb));
+
+			sb.len = 0;
+			sb_addf(&sb, "_Note: this run was less isolated than a grading run (%s), so its result "
+				"may differ from your instructor's._", list ? list : "");
+			free(list);
+		}
+	}
+	if (sb.len) {
+		put_wrapped(f, sb_str(&sb), "", "", 1);
+		fputc('\n', f);
+	}
+	sb_release(&sb);
+}
+
 static void md_heading(FILE *f, const json_t *r)
 {
-	char a[32], b[32];
+	char a[32], b[32], line[128];
 
 	fprintf(f, "## %s ", all_passed(r) ? "✅" : "❌");
 	put_clean(f, get_str(r, "assignment"), &md_line);
 	fputs(": ", f);
 	put_clean(f, get_str(r, "submission"), &md_line);
 	fprintf(f, " — %s/%s\n\n", fmt_num(total(r, "score"), a), fmt_num(total(r, "max_score"), b));
-	if (isolation_weak(r)) {
-		fputs("> [!WARNING]\n> **Do not trust this result: isolation was weaker than required.** ", f);
-		put_isolation(f, r, &md_line);
-		fputs("\n\n", f);
-	}
+	if (hidden_not_run(r, line, sizeof(line)))
+		fprintf(f, "_%s._\n\n", line);
+	md_isolation_note(f, r);
 }
 
 static void md_build(FILE *f, const json_t *r)
@@ -936,23 +1627,27 @@ static const char *md_status(const json_t *t)
 }
 
 /* the table; returns how many failed tests it shows */
-static int md_table(FILE *f, const json_t *r, const struct report_options *opt)
+static int md_table(FILE *f, const struct view *v)
 {
-	const json_t *t;
 	int hidden = 0, failed = 0, rows = 0;
-	size_t i;
 
-	json_array_foreach(json_object_get(r, "tests"), i, t) {
+	for (size_t i = 0; i < v->n; i++) {
+		const json_t *t = v->tests[i].t, *tag;
 		char points[64];
+		size_t k;
 
-		if (!shown(t, opt, &hidden))
+		if (!shown(t, v->opt, &hidden))
 			continue;
 		if (!rows++)
-			fputs("| test | points | status |\n| --- | ---: | --- |\n", f);
-		fputs("| ", f);
+			fputs("| # | test | tags | points | status |\n| ---: | --- | --- | ---: | --- |\n", f);
+		fprintf(f, "| %d | ", v->tests[i].number);
 		put_clean(f, get_str(t, "name"), &md_cell);
-		fprintf(f, "%s | %s | %s |\n", test_hidden(t) ? " (hidden)" : "", fmt_points(t, points),
-			md_status(t));
+		fprintf(f, "%s | ", test_hidden(t) ? " (hidden)" : "");
+		json_array_foreach(json_object_get(t, "tags"), k, tag) {
+			fputs(k ? ", " : "", f);
+			put_clean(f, str_of(tag), &md_cell);
+		}
+		fprintf(f, " | %s | %s |\n", fmt_points(t, points), md_status(t));
 		failed += !test_passed(t);
 	}
 	fputs(rows ? "\n" : "No tests to show.\n\n", f);
@@ -962,72 +1657,97 @@ static int md_table(FILE *f, const json_t *r, const struct report_options *opt)
 	return failed;
 }
 
-static void md_failures(FILE *f, const json_t *r, const struct report_options *opt)
+/* each failure folded: its number, name and points; its story inside */
+static int md_failures(FILE *f, const struct view *v)
 {
-	const json_t *t;
+	struct strbuf body = { 0 };
 	int hidden = 0;
-	size_t i;
 
 	fputs("### Failures\n\n", f);
-	json_array_foreach(json_object_get(r, "tests"), i, t) {
-		struct str fb = get_str(t, "feedback");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct tinfo *ti = &v->tests[i];
+		char points[64], *name;
+		int one_line;
 
-		if (test_passed(t) || !shown(t, opt, &hidden))
+		if (test_passed(ti->t) || !shown(ti->t, v->opt, &hidden))
 			continue;
-		fputs("#### ", f);
-		put_clean(f, get_str(t, "name"), &md_line);
-		fputs("\n\n", f);
-		if (get_true(t, "harness_error"))
+		/* an HTML block until the next blank line: its lines may wrap anywhere */
+		if (!(name = clean_dup(get_str(ti->t, "name"), &md_html))) {
+			sb_release(&body);
+			return -1;
+		}
+		body.len = 0;
+		sb_addf(&body, "<details><summary>%d. %s%s — %s</summary>", ti->number, name,
+			test_hidden(ti->t) ? " (hidden)" : "", fmt_points(ti->t, points));
+		free(name);
+		put_wrapped(f, sb_str(&body), "", "", 0);
+		fputc('\n', f);
+		if (get_true(ti->t, "harness_error"))
 			fprintf(f, "%s.\n\n", GRADER_ERROR);
-		if (fb.n)
-			md_fence(f, fb);
+		one_line = test_body(v, ti, &body);
+		if (one_line) {
+			char *s = clean_dup(sb_view(&body), &md_line);
+
+			if (!s) {
+				sb_release(&body);
+				return -1;
+			}
+			put_wrapped(f, s, "", "", 1);
+			fputc('\n', f);
+			free(s);
+		} else if (body.len) {
+			md_fence(f, sb_view(&body));
+		}
+		fputs("</details>\n\n", f);
 	}
+	sb_release(&body);
+	return 0;
 }
 
-static void md_violations(FILE *f, const json_t *r)
+static int md_violations(FILE *f, const json_t *r)
 {
 	const json_t *v;
 	size_t i;
 
 	if (!json_array_size(json_object_get(r, "violations")))
-		return;
+		return 0;
 	fputs("### Forbidden system calls\n\n", f);
 	json_array_foreach(json_object_get(r, "violations"), i, v) {
 		struct str program = get_str(v, "program"), detail = get_str(v, "detail");
+		char *p = clean_dup(program.n ? program : mkstr("a program"), &md_line);
+		char *d = clean_dup(detail.n ? detail : get_str(v, "syscall"), &md_line);
+		struct strbuf sb = { 0 };
 
-		fputs("- **", f);
-		put_clean(f, program.n ? program : mkstr("a program"), &md_line);
-		fputs("** called ", f);
-		put_clean(f, detail.n ? detail : get_str(v, "syscall"), &md_line);
-		fputs(", which this lab does not allow\n", f);
+		if (p && d) {
+			sb_addf(&sb, "**%s** called %s, which this lab does not allow", p, d);
+			put_wrapped(f, sb_str(&sb), "- ", "  ", 1);
+		}
+		free(p);
+		free(d);
+		sb_release(&sb);
+		if (!p || !d)
+			return -1;
 	}
 	fputc('\n', f);
-}
-
-static void md_isolation(FILE *f, const json_t *r)
-{
-	const json_t *note;
-	size_t i;
-
-	fprintf(f, "### Isolation\n\n%s", isolation_weak(r) ? "**WARNING:** " : "");
-	put_isolation(f, r, &md_line);
-	fputs("\n\n", f);
-	json_array_foreach(json_object_get(json_object_get(r, "isolation"), "notes"), i, note) {
-		fputs("- ", f);
-		put_clean(f, str_of(note), &md_line);
-		fputc('\n', f);
-	}
+	return 0;
 }
 
 static int render_markdown(const json_t *r, const struct report_options *opt, FILE *f)
 {
+	struct view v;
+	int ret;
+
+	if (view_make(&v, r, opt) < 0)
+		return -1;
 	md_heading(f, r);
 	md_build(f, r);
-	if (md_table(f, r, opt))
-		md_failures(f, r, opt);
-	md_violations(f, r);
-	md_isolation(f, r);
-	return 0;
+	ret = put_summary(f, &v, 1);
+	if (ret >= 0 && md_table(f, &v))
+		ret = md_failures(f, &v);
+	if (ret >= 0)
+		ret = md_violations(f, r);
+	view_free(&v);
+	return ret < 0 ? -1 : 0;
 }
 
 /* ---- writing ---- */

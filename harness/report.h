@@ -40,6 +40,54 @@
  *   tests[].duration_ms         JUnit time (from the test's start to the end
  *                               of its steps); absent: 0
  *   violations[] {program, syscall, detail}
+ *   hidden_not_run {count, points}
+ *                               the hidden tests a check left out: TEXT,
+ *                               MARKDOWN and GRADESCOPE say "1 hidden test
+ *                               (1 point) is not run here"
+ *
+ * The cause contract (docs/feedback.md tells the whole story). A failed
+ * test may say what explains it; all optional, and a result without them
+ * renders as before, but for the summary and the de-duplication below:
+ *   tests[].id                  the test's name in the scenario
+ *   tests[].cause               one sentence naming the cause in the
+ *                               student's terms ("fifo_recv opens the FIFO
+ *                               with O_RDWR"); tests with the same text
+ *                               share one cause
+ *   tests[].fix                 one sentence: what to change
+ *   tests[].not_checked {cause, test, build, step}
+ *                               the test could not reach its check: cause
+ *                               is the earlier cause, test the id of the
+ *                               test whose cause it is (absent: none),
+ *                               build true when a program did not build
+ *                               ("not run" rather than "not checked")
+ *   tests[].step {file, line, text}
+ *                               the failing step, in the grader's words
+ *   tests[].debug               what only a grader's author can use (step
+ *                               variables, box pids, inode numbers)
+ * Without these, the report falls back on today's feedback: a first line
+ * "PROG did not build" (or "not run: PROG did not build") is a test that
+ * could not run, and a line "Why: ..." is its cause.
+ *
+ * What TEXT, MARKDOWN and GRADESCOPE make of it: a summary first, naming
+ * the (at most three) causes that explain the most failed tests shown,
+ * each with its tests by number (their place in tests[], from 1) and its
+ * fix; then the tests, where a test whose cause is given already says so
+ * in one line, a test that did not build says "not run: PROG did not
+ * build" (the compiler's log is shown once, at the top), and a repeated
+ * "Why: " line refers to the summary. Their feedback loses what only the
+ * grader's author can use: a leading "PATH.scn:LINE: ", a " (PATH.scn:LINE)",
+ * " (pid N in the box)", and the inode of "pipe N is held by" / "FIFO N
+ * is held by". step and debug are not shown. JSON keeps everything;
+ * JUNIT shows each test's feedback as the result has it; TEXT with
+ * report_options.debug shows the feedback as it is, with id, cause, fix,
+ * not_checked, step, debug and the timeline.
+ *
+ * Also for students: MARKDOWN folds each failure in <details>, wraps its
+ * prose at 100 columns (fenced blocks and table rows excepted), and says
+ * nothing of isolation unless it was weaker than a grading run's (then
+ * one calm line); GRADESCOPE's top-level output has no score (it would
+ * count the tests Gradescope hides) and no isolation, and says
+ * output_format "text".
  *
  * Strings may hold any valid UTF-8, control characters included (they come
  * from students' programs). TEXT shows control characters as \xHH (\uHHHH
@@ -77,6 +125,12 @@ struct report_options {
 	int show_hidden;
 	/* TEXT: the events timeline under each failed test */
 	int verbose;
+	/*
+	 * TEXT: the view for a grader's author: feedback exactly as the
+	 * result has it (scenario paths, box pids, inodes), each test's id,
+	 * step and debug text, and the timeline. The other formats ignore it.
+	 */
+	int debug;
 };
 
 /*

@@ -75,6 +75,13 @@ def load(path):
     with open(path, encoding="utf-8") as f: return json.load(f)
 def failed(t): return t.get("status") != "passed"
 def hidden(t): return t.get("visibility") == "hidden"
+def plain(native):
+    # a result with no cause to group: its feedback reaches the student unchanged
+    for t in native.get("tests", []):
+        fb = t.get("feedback", "")
+        if t.get("cause") or t.get("not_checked") or re.search(r"(^|\n)Why: |did not build|\.scn:|\(pid \d", fb):
+            return False
+    return True
 def fmt(v):
     s = "%.3f" % v
     s = s.rstrip("0").rstrip(".")
@@ -114,7 +121,8 @@ render() { timeout 10 "$work/render" "$@"; }
 
 # ---- every fixture in every format, once; the checks read these files ----
 # out/NAME.FORMAT (no options: a NULL options pointer), .hidden (--hidden),
-# and for text .verbose (--verbose) and .color (--color --verbose --hidden)
+# and for text .verbose (--verbose), .color (--color --verbose --hidden) and
+# .debug (--debug --hidden)
 mkdir -p "$work/out"
 for fmt in $formats; do
 	errs=
@@ -128,6 +136,8 @@ for fmt in $formats; do
 				errs="$errs$f --verbose: exit $?"$'\n'
 			render text --color --verbose --hidden "$fix/$f" >"$b.color" 2>"$b.err" ||
 				errs="$errs$f --color: exit $?"$'\n'
+			render text --debug --hidden "$fix/$f" >"$b.debug" 2>"$b.err" ||
+				errs="$errs$f --debug: exit $?"$'\n'
 		fi
 	done
 	if [ -z "$errs" ]; then ok "$fmt: every fixture renders (exit 0, no descriptor left open)"
@@ -184,7 +194,9 @@ for name in sys.argv[2:]:
                name + ": " + b["name"] + ": score, max_score or name differs")
         expect(a["status"] == ("failed" if failed(b) else "passed"), name + ": status differs")
         expect(a.get("tags") == b.get("tags"), name + ": tags differ")
+    expect([t.get("number") for t in gs["tests"]] == [str(i + 1) for i in range(len(nt))], name + ": tests not numbered 1..n")
     expect(gs["stdout_visibility"] == "hidden", name + ": stdout_visibility is not hidden")
+    expect(gs.get("output_format") == "text" and gs.get("test_output_format") == "text", name + ": no output_format")
 done()' "$fix" ${fixtures//.json/}
 pycheck "gradescope: hidden tests say \"hidden test\" and wait for publishing; --hidden shows feedback" '
 d = sys.argv[1]
@@ -201,7 +213,7 @@ for suffix, show in (("", False), (".hidden", True)):
 plain = open(OUT + "/hidden.gradescope").read()
 expect("SECRET-FEEDBACK" not in plain, "hidden feedback leaks without --hidden")
 done()' "$fix"
-pycheck "gradescope: hostile feedback kept exactly; the summary has build, violations, isolation" '
+pycheck "gradescope: hostile feedback kept exactly; the summary has build and violations, not isolation or a score" '
 d = sys.argv[1]
 native = load(d + "/hostile.json")
 gs = load(OUT + "/hostile.gradescope")
@@ -210,10 +222,12 @@ expect(gs["tests"][0]["name"] == native["tests"][0]["name"], "name changed")
 s = gs["output"]
 expect("build: ok" in s, "no build status in " + repr(s))
 expect("forbidden system call" in s and "fifo<recv>" in s, "no violation in " + repr(s))
-expect("isolation: user namespace, seccomp, cgroup v2" in s, "no isolation in " + repr(s))
+for name in sys.argv[2:]:
+    o = load(OUT + "/" + name + ".gradescope")["output"]
+    expect("isolation" not in o and "score" not in o, name + ": isolation or a score in " + repr(o))
 b = load(OUT + "/build-failed.gradescope")["output"]
 expect("build failed" in b and "error: expected" in b, "no compiler output in " + repr(b))
-done()' "$fix"
+done()' "$fix" ${fixtures//.json/}
 
 # ---- JUnit ----
 if [ $have_xmllint = 1 ]; then
@@ -305,9 +319,9 @@ def unescape(cell):
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", cell)
 def table(md):
     lines = md.split("\n")
-    if "| test | points | status |" not in lines: return []
-    i = lines.index("| test | points | status |")
-    expect(lines[i + 1] == "| --- | ---: | --- |", "no delimiter row")
+    if "| # | test | tags | points | status |" not in lines: return []
+    i = lines.index("| # | test | tags | points | status |")
+    expect(lines[i + 1] == "| ---: | --- | --- | ---: | --- |", "no delimiter row")
     rows = []
     for line in lines[i + 2:]:
         if not line.startswith("|"): break
@@ -315,7 +329,7 @@ def table(md):
     return rows
 def cells(row):
     parts = re.split(r"(?<!\\)\|", row)
-    expect(len(parts) == 5 and parts[0] == "" and parts[-1] == "", "not 3 cells: " + repr(row))
+    expect(len(parts) == 7 and parts[0] == "" and parts[-1] == "", "not 5 cells: " + repr(row))
     return [p.strip() for p in parts[1:-1]]
 def fences(md):
     lines, blocks, i = md.split("\n"), [], 0
@@ -329,29 +343,50 @@ def fences(md):
             blocks.append("\n".join(body))
         i += 1
     return blocks
+def prose(md):
+    # the lines outside fenced blocks, with whether each is in a table
+    out, lines, i = [], md.split("\n"), 0
+    while i < len(lines):
+        m = re.match(r"^(`{3,})[^`]*$", lines[i])
+        if m:
+            i += 1
+            while i < len(lines) and not re.match(r"^ {0,3}`{%d,} *$" % len(m.group(1)), lines[i]): i += 1
+        else:
+            out.append(lines[i])
+        i += 1
+    return out
 def block(s):
     s = clean(s)
     return s[:-1] if s.endswith("\n") else s
 '
-pycheck "markdown: one table row per visible test (per test with --hidden), 3 cells each" "$PYMD"'
+pycheck "markdown: one table row per visible test (per test with --hidden): number, name, tags, points, status" "$PYMD"'
 for name in sys.argv[2:]:
     native = load(sys.argv[1] + "/" + name + ".json")
     for suffix in ("", ".hidden"):
         md = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
-        want = [t for t in native.get("tests", []) if suffix or not hidden(t)]
+        want = [(i + 1, t) for i, t in enumerate(native.get("tests", [])) if suffix or not hidden(t)]
         rows = table(md)
         expect(len(rows) == len(want), name + suffix + ": %d rows for %d tests" % (len(rows), len(want)))
-        for row, t in zip(rows, want):
+        for row, (number, t) in zip(rows, want):
             c = cells(row)
-            if len(c) != 3: continue
+            if len(c) != 5: continue
             label = clean(t["name"]) + (" (hidden)" if hidden(t) else "")
-            expect(unescape(c[0]) == label, name + ": cell " + repr(c[0]) + " is not " + repr(label))
-            expect(c[1] == fmt(t["score"]) + "/" + fmt(t["max_score"]), name + ": points " + c[1])
-            expect(c[2] == ("✅ passed" if not failed(t) else "⚠️ grader error" if t.get("harness_error") else "❌ failed"), name + ": status " + c[2])
+            expect(c[0] == str(number), name + ": number " + c[0])
+            expect(unescape(c[1]) == label, name + ": cell " + repr(c[1]) + " is not " + repr(label))
+            expect(unescape(c[2]) == ", ".join(clean(x) for x in t.get("tags", [])), name + ": tags " + repr(c[2]))
+            expect(c[3] == fmt(t["score"]) + "/" + fmt(t["max_score"]), name + ": points " + c[3])
+            expect(c[4] == ("✅ passed" if not failed(t) else "⚠️ grader error" if t.get("harness_error") else "❌ failed"), name + ": status " + c[4])
 done()' "$fix" ${fixtures//.json/}
-pycheck "markdown: each failure's feedback in a fence no backtick run inside can close" "$PYMD"'
+pycheck "markdown: each failure folded in <details>, its feedback in a fence no backtick run inside can close" "$PYMD"'
 for name in sys.argv[2:]:
     native = load(sys.argv[1] + "/" + name + ".json")
+    for suffix in ("", ".hidden"):
+        md = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
+        shown = [(i + 1, t) for i, t in enumerate(native.get("tests", [])) if failed(t) and (suffix or not hidden(t))]
+        heads = re.findall(r"<details><summary>(\d+)\. ", md)
+        expect(heads == [str(i) for i, t in shown], name + suffix + ": <details> for tests " + repr(heads))
+        expect(md.count("<details>") == md.count("</details>"), name + suffix + ": unbalanced <details>")
+    if not plain(native): continue
     for suffix in ("", ".hidden"):
         md = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
         build = native.get("build", {})
@@ -365,19 +400,21 @@ for name in sys.argv[2:]:
         expect(("### Failures" in md) == any(failed(t) and (suffix or not hidden(t)) for t in native.get("tests", [])),
                name + suffix + ": Failures section")
 done()' "$fix" ${fixtures//.json/}
-pycheck "markdown: heading with assignment, submission, score; violations, isolation, no secrets" "$PYMD"'
+pycheck "markdown: heading with assignment, submission, score; violations; isolation only when weaker; no secrets" "$PYMD"'
 d = sys.argv[1]
 md = open(OUT + "/fail.markdown", encoding="utf-8").read()
 expect(md.startswith("## ❌ fifo: bob — 7.5/10\n"), "heading " + repr(md.split("\n")[0]))
 expect("### Forbidden system calls\n\n- **fifo\\_recv** called socket(AF\\_INET, SOCK\\_STREAM, 0)" in md, "no violation")
-expect("### Isolation\n\nuser namespace, seccomp, cgroup v1\n" in md, "no isolation line")
-expect("- cgroup v2 is not delegated here" in md, "no isolation note")
+expect("Isolation" not in md and "isolat" not in md, "isolation is news to a student only when weaker")
+expect("cgroup v2 is not delegated here" not in md, "an isolation note for a student")
 h = open(OUT + "/hostile.markdown", encoding="utf-8").read()
 head = h.split("\n")[0]
 expect(unescape(head) == "## ❌ fifo: zoë <z> & `co` | x — 1/3", "hostile heading " + repr(head))
 expect("\x01" not in h and "\x1b" not in h and "\x00" not in h, "a raw control character")
 g = open(OUT + "/grader-error.markdown", encoding="utf-8").read()
-expect(g.split("\n")[2] == "> [!WARNING]", "no warning for weak isolation")
+expect(g.split("\n")[2:5] == ["_Note: this run was less isolated than a grading run (no user namespace, no network namespace), so",
+                              "its result may differ from your instructor\x27s._", ""], "no calm line for weak isolation: " + repr(g.split("\n")[2:5]))
+expect("WARNING" not in g and "TRUST" not in g, "a loud isolation warning for a student")
 p = open(OUT + "/hidden.markdown", encoding="utf-8").read()
 expect("SECRET" not in p, "a hidden test shows without --hidden")
 expect("_2 hidden tests not shown; the score includes them._" in p, "no hidden count")
@@ -391,17 +428,18 @@ for name in sys.argv[2:]:
     nt = native.get("tests", [])
     for suffix in ("", ".hidden"):
         lines = open(OUT + "/" + name + ".text" + suffix, encoding="utf-8").read().split("\n")
-        want = [t for t in nt if suffix or not hidden(t)]
+        want = [(i + 1, t) for i, t in enumerate(nt) if suffix or not hidden(t)]
         verdicts = [l for l in lines if re.match(r"^(PASS|FAIL)  ", l)]
         expect(len(verdicts) == len(want), name + suffix + ": %d PASS/FAIL lines for %d tests" % (len(verdicts), len(want)))
-        for line, t in zip(verdicts, want):
-            m = re.match(r"^(PASS|FAIL)  +(\S+)  (.*)$", line)
+        for line, (number, t) in zip(verdicts, want):
+            m = re.match(r"^(PASS|FAIL)  +(\S+)  +(\d+)\. (.*)$", line)
             expect(m is not None, "bad line " + repr(line))
             if not m: continue
             expect(m.group(1) == ("FAIL" if failed(t) else "PASS"), name + ": " + line)
             expect(m.group(2) == fmt(t["score"]) + "/" + fmt(t["max_score"]), name + ": points in " + line)
-            expect(m.group(3).startswith(clean(t["name"], nl=" ")), name + ": name in " + line)
-            if failed(t):
+            expect(m.group(3) == str(number), name + ": number in " + line)
+            expect(m.group(4).startswith(clean(t["name"], nl=" ")), name + ": name in " + line)
+            if failed(t) and plain(native):
                 i = lines.index(line)
                 for k, fl in enumerate(l for l in clean(t["feedback"]).split("\n")):
                     got = lines[i + 1 + k + (1 if t.get("harness_error") else 0)]
@@ -414,8 +452,8 @@ check "text: fail.json says exactly \"score: 7.5/10\"" \
 	grep -qx 'score: 7.5/10' "$O/fail.text"
 check "text: the FAIL lines of fail.json, points right-aligned" \
 	diff <(grep '^FAIL' "$O/fail.text") - <<'EOF'
-FAIL    0/2  the reader blocks in read() and burns no CPU
-FAIL  1.5/2  no descriptor is left open
+FAIL    0/2  2. the reader blocks in read() and burns no CPU
+FAIL  1.5/2  5. no descriptor is left open
 EOF
 check "text: the isolation line of a fully isolated run" \
 	grep -qx 'isolation: user namespace, seccomp, cgroup v1' "$O/fail.text"
@@ -439,7 +477,7 @@ check "text: violations named with the program" \
 check "text: hidden tests left out and counted, shown with --hidden" bash -c "
 	! grep -q SECRET '$O/hidden.text' &&
 	grep -qx '(2 hidden tests not shown; the score includes them)' '$O/hidden.text' &&
-	grep -qx 'FAIL  0/1  SECRET-NAME-FAILED  (hidden)' '$O/hidden.text.hidden' &&
+	grep -qx 'FAIL  0/1  4. SECRET-NAME-FAILED  (hidden)' '$O/hidden.text.hidden' &&
 	grep -qx '    SECRET-FEEDBACK: a key of 0x7fffffff is refused' '$O/hidden.text.hidden'"
 check "text: --verbose adds the timeline of failed tests only" bash -c "
 	! grep -q timeline: '$O/fail.text' &&
@@ -464,6 +502,141 @@ check "text: --color paints PASS green and FAIL red" bash -c "
 	LC_ALL=C grep -qP '^\\x1b\\[31mFAIL\\x1b\\[0m    0/2  ' '$O/fail.text.color'"
 check "text: non-ASCII text comes through unchanged" \
 	grep -qF 'non-ASCII: Grüße, 日本語, 🦀, C1 \u0085, noncharacter �, RLO \u202e evil' "$O/hostile.text"
+
+# ---- the student's view: each cause once, no grader internals ----
+# student formats: what a student reads of NAME, all of it (Gradescope: every output)
+PYSTUDENT='
+def student(name, suffix=""):
+    out = {}
+    out["text"] = open(OUT + "/" + name + ".text" + suffix, encoding="utf-8").read()
+    out["markdown"] = open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read()
+    gs = load(OUT + "/" + name + ".gradescope" + suffix)
+    out["gradescope"] = "\n".join([gs["output"]] + [t["output"] for t in gs["tests"]])
+    return out
+'
+pycheck "student formats: no scenario path:line, box pid or inode; JSON, JUnit and --debug keep them" "$PYSTUDENT"'
+internals = [r"\.scn:\d", r"pid \d+ in the box", r"\b(pipe|FIFO) \d+ is held by"]
+for name in sys.argv[1:]:
+    for suffix in ("", ".hidden"):
+        for fmt_, text in student(name, suffix).items():
+            for pat in internals:
+                m = re.search(pat, text)
+                expect(not m, name + suffix + "." + fmt_ + ": " + pat + " in " + repr(m and text[max(0, m.start() - 60):m.end() + 20]))
+raw = open(OUT + "/today-rdwr.json", encoding="utf-8").read() + open(OUT + "/today-rdwr.junit.hidden", encoding="utf-8").read()
+dbg = open(OUT + "/today-rdwr.text.debug", encoding="utf-8").read()
+for pat in internals:
+    expect(re.search(pat, raw), "the JSON or JUnit lost " + pat)
+    expect(re.search(pat, dbg), "--debug lost " + pat)
+t = open(OUT + "/today-rdwr.text.hidden", encoding="utf-8").read()
+expect("    waited for r to be blocked (within 2.0 s)\n" in t, "the step line lost more than its path:line")
+expect("      fifo_recv: blocked in read() on a FIFO (fd 3)\n      the FIFO is held by: fifo_recv fd 3 (both ends)\n" in t,
+       "pid or inode not stripped as expected")
+c = open(OUT + "/cause.text", encoding="utf-8").read()
+expect("\n    fifo_recv has 2 child processes where one was expected\n" in c, "a list of box pids not stripped as expected")
+done()' ${fixtures//.json/}
+pycheck "today's repeated Why: said once, in the summary, which names its tests; each test refers to it" "$PYSTUDENT"'
+native = load(sys.argv[1] + "/today-rdwr.json")
+why = [l for l in native["tests"][0]["feedback"].split("\n") if l.startswith("Why: ")][0][5:]
+expect(sum(why in t["feedback"] for t in native["tests"]) == 6, "the fixture no longer repeats its Why")
+for suffix, tests in (("", "1, 5, 6, 7, 8"), (".hidden", "1, 4, 5, 6, 7, 8")):
+    for fmt_, text in student("today-rdwr", suffix).items():
+        flat = re.sub(r"\s+", " ", text.replace("\\", "").replace("**", ""))
+        expect(flat.count(why) == 1, "today-rdwr%s.%s: the Why %d times" % (suffix, fmt_, flat.count(why)))
+        expect("All failures (tests " + tests + ") have one cause: " + why in flat, "today-rdwr%s.%s: no summary naming tests %s" % (suffix, fmt_, tests))
+        expect(text.count("Why: see the summary at the top.") == len(tests.split(", ")), "today-rdwr%s.%s: tests do not refer to it" % (suffix, fmt_))
+t = open(OUT + "/today-rdwr.text", encoding="utf-8").read().split("\n")
+expect(t[2].startswith("All failures (tests 1, 5, 6, 7, 8) have one cause: ") and t[5] == "", "the summary is not first: " + repr(t[:6]))
+done()' "$fix"
+pycheck "a build log once, at the top; tests that could not run say so in one line" "$PYSTUDENT"'
+native = load(sys.argv[1] + "/today-build.json")
+expect(sum("fatal error" in t["feedback"] for t in native["tests"]) == 7, "the fixture no longer repeats the log")
+for suffix in ("", ".hidden"):
+    for fmt_, text in student("today-build", suffix).items():
+        flat = text.replace("\\", "").replace("**", "")
+        expect(flat.count("fatal error: nonexistent_header.h") == 1, "today-build%s.%s: the log is there %d times" % (suffix, fmt_, flat.count("fatal error")))
+        expect(flat.count("not run: fifo_recv did not build") == (7 if suffix else 6),
+               "today-build%s.%s: not one \"not run\" line per test" % (suffix, fmt_))
+        expect(flat.find("fatal error") < flat.find("have one cause: fifo"), "today-build%s.%s: the log is not above the summary" % (suffix, fmt_))
+t = open(OUT + "/today-build.text", encoding="utf-8").read()
+expect("FAIL  0/2  1. a reader started first blocks in open() until a writer opens\n    not run: fifo_recv did not build\nPASS" in t, "test 1 is not one line")
+gs = load(OUT + "/today-build.gradescope")
+expect(gs["tests"][0]["output"] == "not run: fifo_recv did not build", "Gradescope: " + repr(gs["tests"][0]["output"]))
+done()' "$fix"
+check "cause.json: the summary names the causes that explain the most tests, with their fixes" \
+	diff <(sed -n '3,/^$/p' "$O/cause.text.hidden") - <<'EOF'
+Most failures (tests 1, 3, 4, 5) have one cause: fifo_recv opens the FIFO with O_RDWR, so it never
+waits for a writer and never sees end of file.
+    Fix: Open the FIFO with O_RDONLY in fifo_recv.
+Another cause (test 6): fifo_recv exits with status 1 when mkfifo() fails with EEXIST, where it
+should go on: mkfifo() returning -1 with errno EEXIST means the FIFO is already there.
+    Fix: Treat EEXIST from mkfifo() as success: the FIFO is there to use.
+Test 7 failed for another reason, given below.
+
+EOF
+check "cause.json: a test with a cause already given, or not checked because of it, is one line" \
+	diff <(grep -A1 '^FAIL' "$O/cause.text.hidden") - <<'EOF'
+FAIL  0/2  1. a reader started first blocks in open() until a writer opens, whatever the writer does afterwards
+    We started your `fifo_recv f` first and waited 2 s for it to block in open(); it was already in read() on the FIFO (fd 3).
+--
+FAIL  0/2  3. 1 MiB of binary data goes through intact
+    same cause as test 1, given at the top
+FAIL  0/1  4. the FIFO has mode 0600 while in use
+    not checked because of test 1: fifo_recv opens the FIFO with O_RDWR, so it never waits for a writer and never sees end of file.
+FAIL  0/1  5. the FIFO is gone after fifo_recv  (hidden)
+    same cause as test 1, given at the top
+FAIL  0/1  6. a reader opens a FIFO that a writer created
+    fifo_recv exited with status 1 and said "mkfifo: File exists" on its stderr.
+--
+FAIL  0/2  7. a PATH that is not a FIFO is refused and left alone
+    fifo_recv replaced the regular file f with a FIFO; it must refuse a PATH that is not a FIFO and leave it alone.
+EOF
+check "causes.json: no shared cause: a list of the three that cost the most; the rest named; a grader error is no cause" \
+	diff <(sed -n '3,/^$/p' "$O/causes.text") - <<'EOF'
+The causes found:
+- test 4: sigcatch counts from 0: its first SIGUSR1 line says 0.
+  Fix: Increment the counter before you print it.
+- test 2: sigcatch waits in a loop that checks a flag, burning CPU, instead of sleeping in
+  sigsuspend().
+- test 5: sigmask never blocks SIGUSR1: SigBlk stays 0.
+Tests 3 and 6 failed for other reasons, given below.
+
+EOF
+pycheck "cause.json: a hidden test is left out of the summary without --hidden; Gradescope tells each test its cause" "$PYSTUDENT"'
+t = open(OUT + "/cause.text", encoding="utf-8").read()
+expect(t.split("\n")[2].startswith("Most failures (tests 1, 3, 4) have one cause: "), "summary " + repr(t.split("\n")[2]))
+expect("HIDDEN-FEEDBACK" not in t and "gone after" not in t, "the hidden test shows")
+gs = load(OUT + "/cause.gradescope")
+expect("Most failures (tests 1, 3, 4) have one cause:" in gs["output"], "no summary in " + repr(gs["output"]))
+expect("HIDDEN-FEEDBACK" not in json.dumps(gs), "hidden feedback in Gradescope")
+expect(gs["tests"][0]["output"].endswith("\nCause and fix: see the summary at the top."), repr(gs["tests"][0]["output"]))
+expect(gs["tests"][3]["output"].startswith("not checked because of test 1: fifo_recv opens"), repr(gs["tests"][3]["output"]))
+done()' "$fix"
+check "check: hidden tests left out are counted, with their points, before the score" bash -c "
+	[ \"\$(tail -2 '$O/cause.text')\" = \$'1 hidden test (1 point) is not run here\nscore: 2/11' ] &&
+	grep -qx '_1 hidden test (1 point) is not run here._' '$O/cause.markdown' &&
+	grep -q '1 hidden test (1 point) is not run here' '$O/cause.gradescope' &&
+	! grep -q 'not run here' '$O/fail.text' '$O/fail.markdown'"
+check "--debug: the step, id, cause, debug text and raw feedback, for a grader's author" bash -c "
+	grep -qx '    debug: step /usr/share/ipcgrade/graders/fifo/fifo.scn:6 wait r blocked openat \"f\"' '$O/cause.text.debug' &&
+	grep -qx '    debug: r = fifo_recv, pid 2 in the box; FIFO 38 held by pid 2 fd 3 (O_RDWR)' '$O/cause.text.debug' &&
+	grep -qx '    debug: not checked because of test recv-waits' '$O/cause.text.debug' &&
+	grep -qx '    debug: step not reached /usr/share/ipcgrade/graders/fifo/fifo.scn:59 wait r blocked openat \"f\"' '$O/cause.text.debug' &&
+	grep -q '^    /usr/share/ipcgrade/graders/fifo/fifo.scn:6: waited for r to be blocked' '$O/today-rdwr.text.debug' &&
+	! grep -q 'debug:' '$O/cause.text.hidden' '$O/cause.markdown.hidden'"
+pycheck "markdown: prose wrapped at 100 columns; no wrapped line can start a list, heading or quote" "$PYMD"'
+for name in sys.argv[1:]:
+    for suffix in ("", ".hidden"):
+        lines = prose(open(OUT + "/" + name + ".markdown" + suffix, encoding="utf-8").read())
+        for i, line in enumerate(lines):
+            if line.startswith("|"): continue	# a table row cannot wrap
+            expect(len(line) <= 100, name + suffix + ": %d columns: %r" % (len(line), line))
+            if i and lines[i - 1].strip() and not lines[i - 1].startswith("|"):
+                expect(not re.match(r"^\s*(\d+[.)](\s|$)|[-+*]\s|=+\s*$|-+\s*$|#{1,6}\s|>)", line),
+                       name + suffix + ": a continuation line starts a block: " + repr(line))
+md = open(OUT + "/cause.markdown.hidden", encoding="utf-8").read()
+expect("<details><summary>5. the FIFO is gone after fifo_recv (hidden) — 0/1</summary>" in md, "hidden not marked in the heading")
+expect("| 1 | a reader started first blocks in open() until a writer opens, whatever the writer does afterwards | open-order, blocking, interop | 0/2 | ❌ failed |" in md, "no tags column")
+done()' ${fixtures//.json/}
 
 # ---- writing: atomic, in place for devices and FIFOs, errors reported ----
 R=$work/render

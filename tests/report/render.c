@@ -3,7 +3,7 @@
  * result and writes one report format, to stdout through report_write()
  * or to OUT through report_write_file().
  *
- * usage: render FORMAT [--color] [--hidden] [--verbose] IN [OUT]
+ * usage: render FORMAT [--color] [--hidden] [--verbose] [--debug] IN [OUT]
  *   FORMAT  text, json, gradescope, junit or markdown
  *   IN      a native JSON file
  * Without any option the options pointer passed is NULL.
@@ -56,7 +56,7 @@ static int open_fds(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: render text|json|gradescope|junit|markdown "
-		"[--color] [--hidden] [--verbose] IN [OUT]\n");
+		"[--color] [--hidden] [--verbose] [--debug] IN [OUT]\n");
 	return 2;
 }
 
@@ -77,6 +77,8 @@ int main(int argc, char **argv)
 			opt.show_hidden = 1;
 		else if (!strcmp(argv[i], "--verbose"))
 			opt.verbose = 1;
+		else if (!strcmp(argv[i], "--debug"))
+			opt.debug = 1;
 		else
 			return usage();
 		any = 1;
