@@ -549,23 +549,23 @@ static int drain(int fd, struct strbuf *sb)
 	}
 }
 
-/* the last non-empty line of a child's stderr, for a reason */
+/* a reason from a child's stderr: its last message of ours (a compiler's
+ * log may follow it), else its last non-empty line */
 static void last_line(struct strbuf *sb, char *out, size_t size)
 {
-	char *s = sb->buf ? sb->buf : "";
-	size_t end = sb->len;
+	const char *s = sb->buf ? sb->buf : "", *ours = NULL, *last = NULL;
 
-	while (end && (s[end - 1] == '\n' || s[end - 1] == ' '))
-		end--;
-	{
-		size_t start = end;
-
-		while (start && s[start - 1] != '\n')
-			start--;
-		snprintf(out, size, "%.*s", (int)(end - start), s + start);
+	for (const char *p = s; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		if (!strncmp(p, "ipcgrade: ", 10))
+			ours = p + 10;
+		if (*p != '\n')
+			last = p;
 	}
-	if (!strncmp(out, "ipcgrade: ", 10))
-		memmove(out, out + 10, strlen(out + 10) + 1);
+	s = ours ? ours : last ? last : "";
+	snprintf(out, size, "%.*s", (int)strcspn(s, "\n"), s);
+	/* a message that introduces the log ends in a colon */
+	if (*out && out[strlen(out) - 1] == ':')
+		out[strlen(out) - 1] = '\0';
 }
 
 /*
@@ -614,7 +614,8 @@ static json_t *child_result(struct batch *b, struct child *c, int status, char *
 }
 
 /* IPCGRADE_TEST_STOP=graded:N stops the batch after its Nth recorded
- * grading, =start before the first child: places for a test to kill it */
+ * grading, =start before the first child, =done before it exits: places
+ * for a test to kill it, or for a benchmark to read its peak memory */
 static void test_stop(const char *where, size_t n)
 {
 	const char *hook = getenv("IPCGRADE_TEST_STOP");
@@ -1006,6 +1007,7 @@ int cmd_batch(int argc, char **argv)
 		if (do_exports(&b, &g, out, column, reports) < 0)
 			ret = 3;
 	}
+	test_stop("done", 0);
 	if (b.tmp[0])
 		nftw(b.tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	for (size_t i = 0; i < b.nstudents; i++) {
