@@ -83,6 +83,9 @@ if [ "$BASELINE" = 1 ]; then
 			{ echo "cannot install $p" >&2; exit 2; }
 	done
 	img=localhost/ipcgrade-bench-base
+	# the same minimal Debian that the project's other container tools make
+	podman image exists $img 2>/dev/null || ! podman image exists localhost/fresh-bookworm 2>/dev/null ||
+		podman tag localhost/fresh-bookworm $img
 	if ! podman image exists $img 2>/dev/null; then
 		mirror=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1 | awk '{print $2}')
 		rootfs=$(mktemp -d /var/tmp/ipcgrade-rootfs.XXXXXX)
@@ -97,7 +100,8 @@ if [ "$BASELINE" = 1 ]; then
 		for s in "$W/class/$lab"/*; do
 			podman run --rm --runtime runc --privileged --network none \
 				--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
-				-v /usr:/usr:ro -v "$here:/ipcgrade:ro" -v "$s:/submission:ro" \
+				-v /usr:/usr:ro -v /etc/alternatives:/etc/alternatives:ro \
+				-v "$here:/ipcgrade:ro" -v "$s:/submission:ro" \
 				$img /ipcgrade/build/ipcgrade grade "$lab" /submission --json - \
 				>"$W/podman-$(basename "$s").json" 2>/dev/null
 		done
