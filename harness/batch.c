@@ -88,6 +88,7 @@ struct batch {
 	int jobs;
 	int64_t timeout_ms;
 	const char *before, *tag;
+	unsigned shard, nshards;	/* --shard I/N: 0-based I */
 	char grader_hash[80], engine_hash[80], host[256];
 	char tmp[PATH_MAX];	/* git exports, made on demand */
 	struct gradebook *gb;
@@ -335,6 +336,17 @@ static int is_student_dir(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
+/* which shard grades a student: a hash of the name, so that a student
+ * added to the class does not move the others between shards */
+static unsigned shard_of(const char *name, unsigned n)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % n;
+}
+
 static int scan_roster(struct batch *b, const char *subs, char *err, size_t errsize)
 {
 	struct dirent **names;
@@ -359,7 +371,8 @@ static int scan_roster(struct batch *b, const char *subs, char *err, size_t errs
 		int ret;
 
 		snprintf(dir, sizeof(dir), "%s/%s", subs, names[i]->d_name);
-		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    (b->nshards > 1 && shard_of(names[i]->d_name, b->nshards) != b->shard)) {
 			free(names[i]);
 			continue;
 		}
@@ -833,7 +846,7 @@ static void batch_usage(FILE *f)
 {
 	fprintf(f, "usage: ipcgrade batch ASSIGNMENT SUBMISSIONS [-j N] [--db FILE] [--csv FILE]\n"
 		"         [--canvas FILE] [--moodle FILE] [--column NAME] [--reports DIR]\n"
-		"         [--before DATE | --tag TAG] [--timeout SECONDS]\n"
+		"         [--before DATE | --tag TAG] [--timeout SECONDS] [--shard I/N]\n"
 		"SUBMISSIONS holds one directory (or git clone) per student; the gradebook\n"
 		"(default ./gradebook.db) keeps every grading, and a rerun grades only what\n"
 		"has no result from this grader.\n");
@@ -897,7 +910,7 @@ static int do_exports(struct batch *b, const struct grader *g, const char *const
 int cmd_batch(int argc, char **argv)
 {
 	enum { O_DB = 256, O_CSV, O_CANVAS, O_MOODLE, O_COLUMN, O_REPORTS, O_BEFORE, O_TAG,
-	       O_TIMEOUT };
+	       O_TIMEOUT, O_SHARD };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "csv", required_argument, NULL, O_CSV },
@@ -908,6 +921,7 @@ int cmd_batch(int argc, char **argv)
 		{ "before", required_argument, NULL, O_BEFORE },
 		{ "tag", required_argument, NULL, O_TAG },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "shard", required_argument, NULL, O_SHARD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -951,6 +965,19 @@ int cmd_batch(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case O_SHARD: {
+			unsigned i, n;
+			int len = 0;
+
+			if (sscanf(optarg, "%u/%u%n", &i, &n, &len) != 2 || optarg[len] || n < 1 || i < 1 ||
+			    i > n) {
+				fprintf(stderr, "ipcgrade: --shard wants I/N with 1 <= I <= N, not '%s'\n", optarg);
+				return 2;
+			}
+			b.shard = i - 1;
+			b.nshards = n;
+			break;
+		}
 		case 'h':
 			batch_usage(stdout);
 			return 0;

@@ -5,6 +5,7 @@
  *   ipcgrade batch ASSIGNMENT SUBMISSIONS [options]   grade what has no result
  *   ipcgrade stats DB [--assignment A]                class statistics
  *   ipcgrade diff DB [--assignment A]                 scores a regrade changed
+ *   ipcgrade merge OUT.db SHARD.db...                 shards' gradebooks into one
  *
  * Each returns an exit status: 0 done (batch: every submission has a
  * result), 1 batch: some submission has none, 2 bad usage or input,
@@ -19,6 +20,7 @@
 int cmd_batch(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* the exports of the roster's results: see classbook.c */
 enum export_format { EXPORT_CSV, EXPORT_CANVAS, EXPORT_MOODLE };

@@ -499,3 +499,42 @@ int cmd_diff(int argc, char **argv)
 
 	return ret ? ret : each_assignment(db, a, diff_one);
 }
+
+int cmd_merge(int argc, char **argv)
+{
+	struct gradebook *gb;
+	char err[1024];
+	int ret;
+
+	if (argc < 3 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: ipcgrade merge OUT.db SHARD.db...\n"
+			"adds each shard's gradings (ipcgrade batch --shard I/N) to OUT.db\n");
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		struct stat st;
+
+		if (stat(argv[i], &st) < 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "ipcgrade: cannot open '%s': %s\n", argv[i],
+				errno ? strerror(errno) : "Not a file");
+			return 2;
+		}
+	}
+	ret = gradebook_open(argv[1], GRADEBOOK_BATCH, &gb, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "ipcgrade: %s\n", err);
+		return ret == -2 ? 2 : 3;
+	}
+	for (int i = 2; i < argc && ret == 0; i++) {
+		int64_t added;
+
+		if (gradebook_merge(gb, argv[i], &added, err, sizeof(err)) < 0) {
+			fprintf(stderr, "ipcgrade: cannot merge '%s': %s\n", argv[i], err);
+			ret = 2;
+		} else {
+			printf("%s: %lld grading%s added\n", argv[i], (long long)added, added == 1 ? "" : "s");
+		}
+	}
+	gradebook_close(gb);
+	return ret;
+}

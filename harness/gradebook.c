@@ -377,3 +377,90 @@ out:
 	free(iso);
 	return ret;
 }
+
+/* the shard's gradings, each copied with its tests unless already here */
+static int merge_gradings(struct gradebook *gb, int64_t *added, char *err, size_t errsize)
+{
+	sqlite3_stmt *st = prepare(gb, "SELECT g.id, (SELECT m.id FROM main.submissions m"
+				   "  WHERE m.assignment = x.assignment AND m.student = x.student"
+				   "  AND m.content_hash = x.content_hash AND m.commit_id = x.commit_id)"
+				   " FROM shard.gradings g JOIN shard.submissions x ON x.id = g.submission_id"
+				   " WHERE NOT EXISTS (SELECT 1 FROM main.gradings o WHERE o.assignment = g.assignment"
+				   "  AND o.student = g.student AND o.started = g.started AND o.finished = g.finished"
+				   "  AND o.grader_hash = g.grader_hash AND o.engine_hash = g.engine_hash"
+				   "  AND o.status = g.status) ORDER BY g.id", "");
+	int rc;
+
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t old = sqlite3_column_int64(st, 0), sub = sqlite3_column_int64(st, 1), id;
+
+		if (run(gb, prepare(gb, "INSERT INTO main.gradings(submission_id, assignment, student,"
+				    " status, reason, score, max_score, started, finished, duration_ms, attempts,"
+				    " host, engine_hash, grader_hash, isolation, result, current)"
+				    " SELECT ?, assignment, student, status, reason, score, max_score, started,"
+				    " finished, duration_ms, attempts, host, engine_hash, grader_hash, isolation,"
+				    " result, 0 FROM shard.gradings WHERE id = ?", "ii", sub, old),
+			err, errsize) < 0)
+			goto fail;
+		id = sqlite3_last_insert_rowid(gb->db);
+		if (run(gb, prepare(gb, "INSERT INTO main.test_results SELECT ?, position, test_id, name,"
+				    " tags, visibility, status, score, max_score, feedback, cause"
+				    " FROM shard.test_results WHERE grading_id = ?", "ii", id, old),
+			err, errsize) < 0)
+			goto fail;
+		(*added)++;
+	}
+	if (!st || rc != SQLITE_DONE) {
+		set_err(err, errsize, "%s", sqlite3_errmsg(gb->db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int gradebook_merge(struct gradebook *gb, const char *shard, int64_t *added, char *err,
+		    size_t errsize)
+{
+	static const char copy[] =
+		"INSERT OR IGNORE INTO main.submissions(assignment, student, content_hash, commit_id,"
+		"  commit_time, first_seen)"
+		" SELECT assignment, student, content_hash, commit_id, commit_time, first_seen"
+		" FROM shard.submissions;"
+		/* a student seen by several shards: the latest sighting */
+		"INSERT OR REPLACE INTO main.roster"
+		" SELECT r.assignment, r.student, (SELECT m.id FROM main.submissions m"
+		"  JOIN shard.submissions x ON x.id = r.submission_id WHERE m.assignment = x.assignment"
+		"  AND m.student = x.student AND m.content_hash = x.content_hash"
+		"  AND m.commit_id = x.commit_id), r.problem, r.seen"
+		" FROM shard.roster r WHERE NOT EXISTS (SELECT 1 FROM main.roster o"
+		"  WHERE o.assignment = r.assignment AND o.student = r.student AND o.seen > r.seen);";
+	static const char current[] =
+		"UPDATE main.gradings SET current = 0 WHERE current = 1;"
+		"UPDATE main.gradings SET current = 1 WHERE id IN (SELECT (SELECT g.id FROM main.gradings g"
+		"  WHERE g.assignment = s.assignment AND g.student = s.student AND g.status = 'graded'"
+		"  ORDER BY g.finished DESC, g.id DESC LIMIT 1)"
+		" FROM (SELECT DISTINCT assignment, student FROM main.gradings) s);";
+	int ret = -1;
+
+	*added = 0;
+	if (run(gb, prepare(gb, "ATTACH DATABASE ? AS shard", "s", shard), err, errsize) < 0)
+		return -1;
+	/* a file that is not a gradebook fails here, before any change */
+	if (exec_sql(gb, "SELECT 1 FROM shard.gradings, shard.roster, shard.submissions,"
+		     " shard.test_results LIMIT 1", err, errsize) < 0)
+		goto detach;
+	if (gradebook_begin(gb, err, errsize) < 0)
+		goto detach;
+	if (exec_sql(gb, copy, err, errsize) < 0 || merge_gradings(gb, added, err, errsize) < 0 ||
+	    exec_sql(gb, current, err, errsize) < 0 || gradebook_commit(gb, err, errsize) < 0) {
+		sqlite3_exec(gb->db, "ROLLBACK", NULL, NULL, NULL);
+		goto detach;
+	}
+	ret = 0;
+detach:
+	sqlite3_exec(gb->db, "DETACH DATABASE shard", NULL, NULL, NULL);
+	return ret;
+}

@@ -81,6 +81,15 @@ struct grading {
  */
 int gradebook_record(struct gradebook *gb, const struct grading *g, char *err, size_t errsize);
 
+/*
+ * Add a shard's gradebook (another batch's, e.g. with --shard) to this
+ * one, in one transaction: its submissions, roster and every grading not
+ * already here (merging a shard twice adds nothing); then each student's
+ * current result is the newest graded one. *added gets the gradings added.
+ */
+int gradebook_merge(struct gradebook *gb, const char *shard, int64_t *added, char *err,
+		    size_t errsize);
+
 /* the sentence of a test's feedback that says why it failed, in out */
 void gradebook_cause(const char *feedback, char *out, size_t size);
 

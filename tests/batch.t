@@ -194,3 +194,17 @@ batch "$class" --before yesterday >/dev/null
 is "$?" 2 "a date git would guess at is refused"
 batch "$TMP/nonexistent" --db "$TMP/x.db" >/dev/null
 is "$?" 2 "a missing submissions directory is bad input"
+
+# ---- shards, merged ----
+for i in 1 2; do
+	batch "$repos" --db "$TMP/shard$i.db" --before 2026-01-05 --shard $i/2 >/dev/null
+done
+is "$(( $(q "$TMP/shard1.db" "SELECT COUNT(*) FROM roster") + $(q "$TMP/shard2.db" "SELECT COUNT(*) FROM roster") ))" 2 \
+	"--shard I/N: each student is in exactly one shard"
+"$IPCGRADE" merge "$TMP/merged.db" "$TMP/shard1.db" "$TMP/shard2.db" "$TMP/k0.db" >/dev/null
+"$IPCGRADE" merge "$TMP/merged.db" "$TMP/shard1.db" "$TMP/shard2.db" "$TMP/k0.db" >"$TMP/out"
+is "$(q "$TMP/merged.db" "SELECT COUNT(*), SUM(current), COUNT(DISTINCT student) FROM gradings")" "4|4|4" \
+	"merge gathers the shards' gradings, one current result per student"
+is "$(grep -c ': 0 gradings added' "$TMP/out")" 3 "merging the same shards again adds nothing"
+batch "$repos" --db "$TMP/merged.db" --before 2026-01-05 >"$TMP/out"
+ok "grep -q '0 graded now, 1 already graded' '$TMP/out'" "a batch on the merged gradebook finds the shards' results"
