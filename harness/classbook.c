@@ -267,18 +267,23 @@ static int open_read(const char *path, struct gradebook **gb)
 	return 0;
 }
 
-/* DB [--assignment A]: 0, or an exit status */
+/* DB [--assignment A]: 0, -1 after --help, or an exit status */
 static int db_args(int argc, char **argv, const char *usage, const char **db, const char **assignment)
 {
 	static const struct option opts[] = {
 		{ "assignment", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	optind = 1;
 	*assignment = NULL;
-	while ((c = getopt_long(argc, argv, "a:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: %s\n", usage);
+			return -1;
+		}
 		if (c != 'a') {
 			fprintf(stderr, "usage: %s\n", usage);
 			return 2;
@@ -427,7 +432,7 @@ int cmd_stats(int argc, char **argv)
 	const char *db, *a;
 	int ret = db_args(argc, argv, "ipcgrade stats DB [--assignment A]", &db, &a);
 
-	return ret ? ret : each_assignment(db, a, stats_one);
+	return ret < 0 ? 0 : ret ? ret : each_assignment(db, a, stats_one);
 }
 
 static int diff_one(sqlite3 *db, const char *a)
@@ -497,7 +502,7 @@ int cmd_diff(int argc, char **argv)
 	const char *db, *a;
 	int ret = db_args(argc, argv, "ipcgrade diff DB [--assignment A]", &db, &a);
 
-	return ret ? ret : each_assignment(db, a, diff_one);
+	return ret < 0 ? 0 : ret ? ret : each_assignment(db, a, diff_one);
 }
 
 int cmd_merge(int argc, char **argv)
@@ -506,6 +511,10 @@ int cmd_merge(int argc, char **argv)
 	char err[1024];
 	int ret;
 
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		printf("usage: ipcgrade merge OUT.db SHARD.db...\n");
+		return 0;
+	}
 	if (argc < 3 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: ipcgrade merge OUT.db SHARD.db...\n"
 			"adds each shard's gradings (ipcgrade batch --shard I/N) to OUT.db\n");
