@@ -30,11 +30,13 @@ chmod 755 "$W"
 trap 'rm -rf "$W"' EXIT
 
 labs=$(ls "$here/graders")
-# every variant: lab:dir
+# every variant: lab:dir; the mutants made whole from their patches
+"$ipcgrade" selftest --materialize "$W/mutants" >/dev/null 2>&1 ||
+	{ echo "cannot materialize the mutants" >&2; exit 2; }
 variants=()
 for lab in $labs; do
 	variants+=("$lab:$here/reference/$lab")
-	for m in "$here/graders/$lab/mutants"/*/; do variants+=("$lab:${m%/}"); done
+	for m in "$W/mutants/$lab"/*/; do variants+=("$lab:${m%/}"); done
 done
 
 make_class() {	# DEST N [LAB]: N students over the variants (of LAB only, if given)
@@ -57,7 +59,7 @@ now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc; }
 
 make_class "$W/class" "$N"
-echo "# class: $N submissions over $(echo $labs | wc -w) labs, $(nproc) cores, $(date -u +%F)"
+echo "# class: $N submissions over $(echo $labs | wc -w) labs, $(nproc) cores, $(date -u +%F), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 run_batches() {	# JOBS DB: every lab's class, one batch each
 	local j=$1 db=$2 lab
@@ -112,6 +114,8 @@ if [ "$BASELINE" = 1 ]; then
 	printf 'podman, a container per submission, one at a time: %.1f s (%.2f s per submission; %s results); batch -j 1 is %.2fx faster, -j 2 %.2fx\n' \
 		"$pm" "$(echo "$pm / $N" | bc -l)" "$ok" "$(echo "$pm / $j1" | bc -l)" "$(echo "$pm / $j2" | bc -l)"
 fi
+
+echo "# load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # the batch process's own peak memory (VmHWM), read while it is stopped
 # at its end (IPCGRADE_TEST_STOP=done), not its children's

@@ -15,7 +15,10 @@ mkdir -p "$R/graders" "$R/reference"
 cp -r "$ROOT/graders/pipe" "$R/graders/"
 cp -r "$ROOT/reference/pipe" "$R/reference/"
 export IPCGRADE_ROOT=$R
-M=$ROOT/graders/pipe/mutants
+# the mutants, as whole submissions
+"$IPCGRADE" selftest --materialize "$TMP/mutants" pipe >/dev/null 2>&1
+M=$TMP/mutants/pipe
+[ -f "$M/no-upper/pipecat.c" ] || plan_skip "cannot materialize the pipe lab's mutants"
 
 class=$TMP/class
 mkdir -p "$class"
