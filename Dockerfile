@@ -10,6 +10,7 @@
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         gcc libc6-dev make pkg-config libseccomp-dev libjansson-dev libxml2-dev musl-tools \
+        libsqlite3-dev nettle-dev git sqlite3 \
         jq libxml2-utils python3-jsonschema bubblewrap procps util-linux perl \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src/ipcgrade

@@ -6,8 +6,10 @@ CC ?= cc
 BUILD := build
 
 # what building needs, and what the tests and the benchmark need besides
-BUILD_PKGS := gcc make pkg-config libseccomp-dev libjansson-dev libxml2-dev musl-tools patch
-CHECK_PKGS := perl jq util-linux procps bubblewrap libxml2-utils python3-jsonschema
+BUILD_PKGS := gcc make pkg-config libseccomp-dev libjansson-dev libxml2-dev musl-tools patch \
+	libsqlite3-dev nettle-dev
+CHECK_PKGS := perl jq util-linux procps bubblewrap libxml2-utils python3-jsonschema \
+	git sqlite3
 
 WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
 	-Wformat=2 -Wno-format-nonliteral
@@ -19,8 +21,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) \
 LDFLAGS_RELRO := -Wl,-z,relro,-z,now,-z,noexecstack
 LDFLAGS_HARDEN := -pie $(LDFLAGS_RELRO)
 
-PKG_CFLAGS = $(shell pkg-config --cflags libseccomp jansson libxml-2.0 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs libseccomp jansson libxml-2.0 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags libseccomp jansson libxml-2.0 sqlite3 nettle 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs libseccomp jansson libxml-2.0 sqlite3 nettle 2>/dev/null)
 
 SANDBOX_SRC := sandbox/box.c sandbox/cli.c sandbox/host.c sandbox/limits.c sandbox/policy.c \
 	sandbox/util.c
@@ -42,6 +44,7 @@ INIT_CFLAGS = -std=gnu11 $(WARN) -O2 -fstack-protector-strong -fstack-clash-prot
 HARNESS_SRC := harness/ipcgrade.c harness/grade.c harness/engine.c harness/scenario.c \
 	harness/observe.c harness/build.c harness/report.c harness/strbuf.c
 HARNESS_SRC += harness/cond.c harness/diagnosis.c harness/feed.c harness/procs.c
+HARNESS_SRC += harness/batch.c harness/gradebook.c harness/classbook.c
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 HEADERS := $(wildcard sandbox/*.h harness/*.h common/*.h)
 

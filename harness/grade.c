@@ -31,7 +31,7 @@
 
 /* where graders/ and reference/ live: $IPCGRADE_ROOT, beside the binary's
  * directory (a build tree), or the installed data directory */
-static const char *root_dir(void)
+const char *root_dir(void)
 {
 	static char root[PATH_MAX];
 	char exe[PATH_MAX], probe[PATH_MAX + 16];

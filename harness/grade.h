@@ -12,4 +12,8 @@ int cmd_check(int argc, char **argv);
 int cmd_grade(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 
+/* where graders/ and reference/ are: $IPCGRADE_ROOT, beside the binary
+ * (a build tree), or the installed data directory */
+const char *root_dir(void);
+
 #endif

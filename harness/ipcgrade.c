@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../sandbox/cli.h"
+#include "batch.h"
 #include "grade.h"
 
 struct command {
@@ -48,6 +49,10 @@ static const struct command commands[] = {
 	  "                   pids, each test's id and step (docs/feedback.md)\n"
 	  "F may be '-' for stdout. The text report goes to stdout.\n"
 	  "exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 harness failure\n" },
+	{ "batch", cmd_batch, "ASSIGNMENT SUBMISSIONS [-j N] [--db F] [--csv F] ...: grade a class", NULL },
+	{ "stats", cmd_stats, "DB: score histogram, pass rates, the most common causes of failure", NULL },
+	{ "diff", cmd_diff, "DB: the students whose score changed at the last regrade", NULL },
+	{ "merge", cmd_merge, "OUT.db SHARD.db...: batches' gradebooks (--shard I/N) into one", NULL },
 	{ "selftest", cmd_selftest, "[--materialize DIR] [ASSIGNMENT...]: references score full marks, mutants as expected",
 	  "usage: ipcgrade selftest [--materialize DIR] [ASSIGNMENT...]\n"
 	  "Grade each assignment's reference (it must score full marks) and each of its\n"
