@@ -79,6 +79,32 @@ void diagnose(struct run *r, struct strbuf *sb)
 }
 
 /*
+ * The reader itself holds a write end of what it reads. The advice
+ * follows from what that end is (fdinfo's flags), not from the lab: a
+ * FIFO opened O_RDWR is one descriptor holding both ends, and its fix is
+ * O_RDONLY; a second descriptor on a pipe is a write end kept after
+ * fork() (or pipe()), and its fix is to close it there.
+ */
+static void explain_own_writer(const char *who, const struct fdinfo *rd, const struct fdinfo *w,
+			       struct strbuf *sb)
+{
+	if (rd->type == FDT_FIFO && w->fd == rd->fd && w->access == O_RDWR) {
+		sb_addf(sb, "\nWhy: %s opened the FIFO for reading and writing (O_RDWR, fd %d), "
+			"so it is a writer itself and its read() can never see end of file: "
+			"open the FIFO with O_RDONLY.", who, w->fd);
+	} else if (rd->type == FDT_FIFO) {
+		sb_addf(sb, "\nWhy: %s reads the FIFO on fd %d but also has it open for writing "
+			"on fd %d, so its read() can never see end of file: a reader should "
+			"open the FIFO once, with O_RDONLY.", who, rd->fd, w->fd);
+	} else {
+		sb_addf(sb, "\nWhy: %s is blocked reading a pipe whose write end is still open "
+			"in %s itself (fd %d), so its read() can never see end of file: "
+			"close the ends a process does not use, right after fork().",
+			who, who, w->fd);
+	}
+}
+
+/*
  * The cause of a reader that never sees EOF: someone, often the reader
  * itself, still holds a write end of what it reads.
  */
@@ -102,10 +128,7 @@ static void explain_no_eof(struct run *r, pid_t pid, const char *who, struct str
 			if (fds[f].inode != rd.inode || fds[f].type != rd.type || fds[f].access == O_RDONLY)
 				continue;
 			if (live[i].pid == pid) {
-				sb_addf(sb, "\nWhy: %s is blocked reading a %s whose write end is still open "
-					"in %s itself (fd %d), so its read() can never see end of file: "
-					"close the ends a process does not use, right after fork().",
-					who, fd_type_name(rd.type), who, fds[f].fd);
+				explain_own_writer(who, &rd, &fds[f], sb);
 				return;
 			}
 			if (live[i].pi.in_syscall && live[i].pi.state != 'R' && !strcmp(live[i].pi.syscall, "read"))
