@@ -29,14 +29,28 @@
 #define IPCGRADE_DATADIR "/usr/local/share/ipcgrade"
 #endif
 
-/* where graders/ and reference/ live: $IPCGRADE_ROOT, beside the binary's
- * directory (a build tree), or the installed data directory */
+/*
+ * Where graders/ and reference/ live, first found of: $IPCGRADE_ROOT; an
+ * installed tree, PREFIX/share/ipcgrade beside the binary's PREFIX/bin (so
+ * an installation is relocatable: moved, or made with DESTDIR, it still
+ * finds its own data); a build tree, the directory above build/ipcgrade;
+ * the data directory named when it was built.
+ */
+static int has_graders(const char *dir)
+{
+	char probe[PATH_MAX * 2];
+
+	snprintf(probe, sizeof(probe), "%s/graders", dir);
+	return access(probe, R_OK | X_OK) == 0;
+}
+
 const char *root_dir(void)
 {
 	static char root[PATH_MAX];
-	char exe[PATH_MAX], probe[PATH_MAX + 16];
-	ssize_t n;
+	char exe[PATH_MAX], cand[PATH_MAX + 32];
 	const char *env = getenv("IPCGRADE_ROOT");
+	char *slash;
+	ssize_t n;
 
 	if (root[0])
 		return root;
@@ -45,14 +59,14 @@ const char *root_dir(void)
 		return root;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		for (int up = 0; up < 2 && (slash = strrchr(exe, '/')); up++) {
-			*slash = '\0';
-			snprintf(probe, sizeof(probe), "%s/graders", exe);
-			if (access(probe, R_OK | X_OK) == 0) {
+	if (n > 0 && (exe[n] = '\0', slash = strrchr(exe, '/'))) {
+		*slash = '\0';		/* the binary's directory, e.g. PREFIX/bin */
+		snprintf(cand, sizeof(cand), "%s/../share/ipcgrade", exe);
+		if (has_graders(cand) && realpath(cand, root))
+			return root;
+		if ((slash = strrchr(exe, '/'))) {
+			*slash = '\0';	/* the directory above, e.g. a source tree */
+			if (has_graders(exe)) {
 				snprintf(root, sizeof(root), "%s", exe);
 				return root;
 			}
