@@ -56,7 +56,7 @@ MUSL_CC := musl-gcc
 INIT_SRC := sandbox/init.c sandbox/host.c sandbox/mnt.c sandbox/limits.c sandbox/util.c
 INIT_OBJ := $(INIT_SRC:sandbox/%.c=$(BUILD)/init/%.o)
 INIT_CFLAGS = -std=gnu11 $(WARN) -O2 -fstack-protector-strong -fstack-clash-protection \
-	-fcf-protection $(CFLAGS) $(DEPFLAGS) -isystem $(BUILD)/init/include
+	-fcf-protection $(CFLAGS) $(DEPFLAGS) -isystem $(BUILD)/init/kernel-headers
 HARNESS_SRC := harness/ipcgrade.c harness/grade.c harness/engine.c harness/scenario.c \
 	harness/observe.c harness/build.c harness/report.c harness/strbuf.c
 HARNESS_SRC += harness/cond.c harness/diagnosis.c harness/feed.c harness/procs.c
@@ -119,7 +119,7 @@ $(BUILD)/policy_prebuilt.o: $(BUILD)/policy_prebuilt.c
 # the compiler when this recipe runs (gcc may have just been installed), the
 # links are made in a scratch directory and moved into place only when all
 # point somewhere: a failed attempt leaves nothing a later build trusts.
-$(BUILD)/init/include: | libs
+$(BUILD)/init/kernel-headers: | libs
 	@mkdir -p $(BUILD)/init && rm -rf $@.tmp && mkdir $@.tmp
 	@ma=$$($(CC) -print-multiarch 2>/dev/null); \
 	for d in linux asm-generic $$ma/asm; do \
@@ -128,7 +128,7 @@ $(BUILD)/init/include: | libs
 	done
 	@rm -rf $@ && mv $@.tmp $@
 
-$(BUILD)/init/%.o: sandbox/%.c | $(BUILD)/init/include
+$(BUILD)/init/%.o: sandbox/%.c | $(BUILD)/init/kernel-headers
 	$(MUSL_CC) $(INIT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/ipcbox-init: $(INIT_OBJ)

@@ -655,7 +655,12 @@ static void tap_diag(const char *text)
 	}
 }
 
-static int selftest_one(const char *name, int *failures)
+/*
+ * Selftest of assignment NAME: its reference, then each mutant. ONLY, if
+ * not NULL, picks one of them: "reference" or a mutant's name (for a
+ * sample, as tests/determinism.t takes).
+ */
+static int selftest_one(const char *name, const char *only, int *failures)
 {
 	struct grader g;
 	char dir[PATH_MAX], mdir[PATH_MAX + 16];
@@ -666,6 +671,15 @@ static int selftest_one(const char *name, int *failures)
 
 	if (load_grader(name, &g) < 0)
 		return 2;
+	snprintf(mdir, sizeof(mdir), "%s/mutants/%s", g.dir, only ? only : "");
+	if (only && strcmp(only, "reference") &&
+	    (only[0] == '.' || strchr(only, '/') || access(mdir, F_OK) < 0)) {
+		fprintf(stderr, "ipcgrade: '%s' has no mutant '%s'\n", name, only);
+		scenario_free(&g);
+		return 2;
+	}
+	if (only && strcmp(only, "reference"))
+		goto mutants;
 	snprintf(dir, sizeof(dir), "%s/reference/%s", root_dir(), name);
 	result = grade_submission(&g, dir, 1, &status);
 	if (!result) {
@@ -689,6 +703,11 @@ static int selftest_one(const char *name, int *failures)
 		}
 	}
 	json_decref(result);
+	if (only) {
+		scenario_free(&g);
+		return 0;
+	}
+mutants:
 	snprintf(mdir, sizeof(mdir), "%s/mutants", g.dir);
 	n = scandir(mdir, &m, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
@@ -701,7 +720,7 @@ static int selftest_one(const char *name, int *failures)
 		json_t *t;
 		int ok = 1;
 
-		if (m[i]->d_name[0] == '.')
+		if (m[i]->d_name[0] == '.' || (only && strcmp(only, m[i]->d_name)))
 			goto next;
 		snprintf(mpath, sizeof(mpath), "%s/%s", mdir, m[i]->d_name);
 		snprintf(mfile, sizeof(mfile), "%s/MUTANT", mpath);
@@ -870,11 +889,12 @@ int cmd_selftest(int argc, char **argv)
 
 	count = 0;
 	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		printf("usage: ipcgrade selftest [ASSIGNMENT...]\n"
+		printf("usage: ipcgrade selftest [ASSIGNMENT[/MUTANT]...]\n"
 		       "       ipcgrade selftest --materialize DIR [ASSIGNMENT[/MUTANT]...]\n\n"
 		       "Grades each reference (it must score full marks) and each mutant of\n"
 		       "graders/NAME/mutants/ (it must fail exactly the tests its MUTANT file\n"
-		       "names, with feedback saying what it says). --materialize writes the\n"
+		       "names, with feedback saying what it says). ASSIGNMENT/MUTANT picks one\n"
+		       "mutant, ASSIGNMENT/reference the reference. --materialize writes the\n"
 		       "mutants as whole submissions, DIR/NAME/MUTANT, and grades nothing.\n");
 		return 0;
 	}
@@ -886,8 +906,14 @@ int cmd_selftest(int argc, char **argv)
 		return materialize_all(argv[2], argc - 3, argv + 3);
 	}
 	if (argc > 1) {
-		for (int i = 1; i < argc && ret == 0; i++)
-			ret = selftest_one(argv[i], &failures);
+		for (int i = 1; i < argc && ret == 0; i++) {
+			char lab[256], *slash;
+
+			snprintf(lab, sizeof(lab), "%s", argv[i]);
+			if ((slash = strchr(lab, '/')))
+				*slash++ = '\0';
+			ret = selftest_one(lab, slash && *slash ? slash : NULL, &failures);
+		}
 	} else {
 		char dir[PATH_MAX];
 		struct dirent **names;
@@ -897,7 +923,7 @@ int cmd_selftest(int argc, char **argv)
 		n = scandir(dir, &names, NULL, alphasort);
 		for (int i = 0; i < n; i++) {
 			if (names[i]->d_name[0] != '.' && ret == 0)
-				ret = selftest_one(names[i]->d_name, &failures);
+				ret = selftest_one(names[i]->d_name, NULL, &failures);
 			free(names[i]);
 		}
 		if (n >= 0)

@@ -2,6 +2,7 @@
 # make install is relocatable: the installed ipcgrade finds its graders in
 # ../share/ipcgrade beside its bin/, wherever PREFIX was, and still does
 # after the tree is moved (as packagers' DESTDIR staging does).
+# check: parallel
 . "$(dirname "$0")/lib.sh"
 
 [ -f "$ROOT/Makefile" ] && [ -d "$ROOT/harness" ] ||
