@@ -1,11 +1,19 @@
 # ipcgrade: plain make. `make` builds, `make check` tests, `make demo`
 # grades the bundled examples, `make install PREFIX=...` installs.
+#
+# A plain `make` only builds: it finds the libraries with pkg-config and
+# says which are missing. `make demo` and `make check` first install the
+# Debian packages below where they are missing (as root with apt; others get
+# the exact command to run); NO_APT=1 skips that step, for machines whose
+# packages come from elsewhere. ./quickstart does the same on a machine
+# that has nothing but git (not even make).
 
 PREFIX ?= /usr/local
 CC ?= cc
 BUILD := build
 
 # what building needs, and what the tests and the benchmark need besides
+# (patch: selftest applies each mutant to its reference)
 BUILD_PKGS := gcc make pkg-config libseccomp-dev libjansson-dev libxml2-dev musl-tools patch \
 	libsqlite3-dev nettle-dev
 CHECK_PKGS := perl jq util-linux procps bubblewrap libxml2-utils python3-jsonschema \
@@ -16,13 +24,22 @@ WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
 HARDEN := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	-fstack-clash-protection -fcf-protection
 CFLAGS ?= -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) \
-	-DIPCGRADE_DATADIR='"$(PREFIX)/share/ipcgrade"'
+# -MMD -MP: each object's header dependencies, written beside it as .d
+DEPFLAGS = -MMD -MP
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS)
 LDFLAGS_RELRO := -Wl,-z,relro,-z,now,-z,noexecstack
 LDFLAGS_HARDEN := -pie $(LDFLAGS_RELRO)
 
-PKG_CFLAGS = $(shell pkg-config --cflags libseccomp jansson libxml-2.0 sqlite3 nettle 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs libseccomp jansson libxml-2.0 sqlite3 nettle 2>/dev/null)
+# the libraries, by pkg-config name; each program links only those it uses.
+# Recursive (=) on purpose: evaluated when a recipe runs, after `make demo`
+# has installed the packages, never frozen at a moment they were missing.
+PKGS := libseccomp jansson libxml-2.0 sqlite3 nettle
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS_SECCOMP = $(shell pkg-config --libs libseccomp 2>/dev/null)
+LIBS_JANSSON = $(shell pkg-config --libs jansson 2>/dev/null)
+LIBS_XML = $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+LIBS_SQLITE = $(shell pkg-config --libs sqlite3 2>/dev/null)
+LIBS_NETTLE = $(shell pkg-config --libs nettle 2>/dev/null)
 
 SANDBOX_SRC := sandbox/box.c sandbox/cli.c sandbox/host.c sandbox/limits.c sandbox/policy.c \
 	sandbox/util.c
@@ -36,16 +53,16 @@ SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:%.c=$(BUILD)/%.o) $(
 # the kernel's, so those are linked in beside them. Not a PIE: musl-gcc
 # cannot link a static PIE, and init's only input is the supervisor's.
 MUSL_CC := musl-gcc
-MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 INIT_SRC := sandbox/init.c sandbox/host.c sandbox/mnt.c sandbox/limits.c sandbox/util.c
 INIT_OBJ := $(INIT_SRC:sandbox/%.c=$(BUILD)/init/%.o)
 INIT_CFLAGS = -std=gnu11 $(WARN) -O2 -fstack-protector-strong -fstack-clash-protection \
-	-fcf-protection $(CFLAGS) -isystem $(BUILD)/init/include
+	-fcf-protection $(CFLAGS) $(DEPFLAGS) -isystem $(BUILD)/init/kernel-headers
 HARNESS_SRC := harness/ipcgrade.c harness/grade.c harness/engine.c harness/scenario.c \
 	harness/observe.c harness/build.c harness/report.c harness/strbuf.c
 HARNESS_SRC += harness/cond.c harness/diagnosis.c harness/feed.c harness/procs.c
 HARNESS_SRC += harness/batch.c harness/gradebook.c harness/classbook.c
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
+# the headers, for the fuzz target (objects track theirs with -MMD)
 HEADERS := $(wildcard sandbox/*.h harness/*.h common/*.h)
 
 # SANITIZE=1: ASan and UBSan in the harness and the box's supervisor side.
@@ -58,7 +75,14 @@ ALL_CFLAGS += $(SAN_FLAGS)
 LDFLAGS_HARDEN += $(SAN_FLAGS)
 endif
 
-all: $(BUILD)/.deps $(BUILD)/ipcgrade $(BUILD)/ipcbox
+# the apt step: only for the goals a fresh Debian machine starts with
+ifeq ($(NO_APT),)
+ifneq ($(filter demo check,$(MAKECMDGOALS)),)
+APT_STEP := $(BUILD)/.deps
+endif
+endif
+
+all: $(BUILD)/ipcgrade $(BUILD)/ipcbox
 
 # again whenever the package lists here change
 $(BUILD)/.deps: .ci/deps Makefile
@@ -66,12 +90,23 @@ $(BUILD)/.deps: .ci/deps Makefile
 	@sh .ci/deps $(BUILD_PKGS)
 	@touch $@
 
-$(BUILD)/%.o: %.c $(HEADERS) $(BUILD)/.deps
+# every build: are the libraries there? (after the apt step, if any)
+libs: $(APT_STEP)
+	@missing=; for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	if ! command -v pkg-config >/dev/null; then \
+		echo "ipcgrade: building needs pkg-config, to find$$missing" >&2; exit 1; \
+	elif [ -n "$$missing" ]; then \
+		echo "ipcgrade: pkg-config cannot find:$$missing" >&2; \
+		echo "  on Debian or Ubuntu: ./quickstart, or make demo as root (it installs them)" >&2; \
+		exit 1; \
+	fi
+
+$(BUILD)/%.o: %.c | libs
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/policygen: $(BUILD)/sandbox/policygen.o $(BUILD)/sandbox/policy.o
-	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS_SECCOMP)
 
 # the stock seccomp profiles, compiled once here rather than in every box
 $(BUILD)/policy_prebuilt.c: $(BUILD)/policygen
@@ -80,12 +115,20 @@ $(BUILD)/policy_prebuilt.c: $(BUILD)/policygen
 $(BUILD)/policy_prebuilt.o: $(BUILD)/policy_prebuilt.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/init/include: $(BUILD)/.deps
-	@mkdir -p $@
-	@for d in linux asm-generic; do ln -sfn /usr/include/$$d $@/$$d; done
-	@ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm
+# The kernel's headers beside musl's. The multiarch directory is asked of
+# the compiler when this recipe runs (gcc may have just been installed), the
+# links are made in a scratch directory and moved into place only when all
+# point somewhere: a failed attempt leaves nothing a later build trusts.
+$(BUILD)/init/kernel-headers: | libs
+	@mkdir -p $(BUILD)/init && rm -rf $@.tmp && mkdir $@.tmp
+	@ma=$$($(CC) -print-multiarch 2>/dev/null); \
+	for d in linux asm-generic $$ma/asm; do \
+		[ -d /usr/include/$$d ] || { echo "ipcgrade: no /usr/include/$$d (linux-libc-dev, gcc)" >&2; rm -rf $@.tmp; exit 1; }; \
+		ln -sfn /usr/include/$$d $@.tmp/$${d##*/}; \
+	done
+	@rm -rf $@ && mv $@.tmp $@
 
-$(BUILD)/init/%.o: sandbox/%.c $(HEADERS) $(BUILD)/init/include
+$(BUILD)/init/%.o: sandbox/%.c | $(BUILD)/init/kernel-headers
 	$(MUSL_CC) $(INIT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/ipcbox-init: $(INIT_OBJ)
@@ -100,19 +143,27 @@ $(BUILD)/libbox.a: $(SANDBOX_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/ipcgrade: $(HARNESS_OBJ) $(BUILD)/policy_prebuilt.o $(BUILD)/libbox.a
-	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS_SECCOMP) $(LIBS_JANSSON) $(LIBS_XML) \
+		$(LIBS_SQLITE) $(LIBS_NETTLE)
 
 $(BUILD)/ipcbox: $(BUILD)/sandbox/ipcbox.o $(BUILD)/policy_prebuilt.o $(BUILD)/libbox.a
-	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS_SECCOMP) $(LIBS_JANSSON)
 
 check: all
-	@sh .ci/deps $(CHECK_PKGS)
+	@[ -n "$(NO_APT)" ] || sh .ci/deps $(CHECK_PKGS)
 	@bash tests/run
+
+# the README's quick start in fresh Debian containers, as root (with and
+# without privileges) and as an ordinary user; needs podman, not in check
+quickstart-test:
+	@bash .ci/quickstart-test
 
 bench: all
 	@bash bench/box.sh
 	@bash bench/grade.sh
 
+# relocatable: ipcgrade finds its data at ../share/ipcgrade beside its bin/,
+# so the tree may be moved, or installed with DESTDIR and used elsewhere
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ipcgrade
 	install -m 755 $(BUILD)/ipcgrade $(BUILD)/ipcbox $(DESTDIR)$(PREFIX)/bin/
@@ -150,4 +201,8 @@ demo: all
 		echo "(exit status $$?)"; echo; \
 	done
 
-.PHONY: all check bench demo install clean fuzz
+# the header dependencies -MMD wrote
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+.PHONY: all libs check bench demo install clean quickstart-test fuzz
+.DELETE_ON_ERROR:

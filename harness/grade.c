@@ -29,14 +29,28 @@
 #define IPCGRADE_DATADIR "/usr/local/share/ipcgrade"
 #endif
 
-/* where graders/ and reference/ live: $IPCGRADE_ROOT, beside the binary's
- * directory (a build tree), or the installed data directory */
+/*
+ * Where graders/ and reference/ live, first found of: $IPCGRADE_ROOT; an
+ * installed tree, PREFIX/share/ipcgrade beside the binary's PREFIX/bin (so
+ * an installation is relocatable: moved, or made with DESTDIR, it still
+ * finds its own data); a build tree, the directory above build/ipcgrade;
+ * the data directory named when it was built.
+ */
+static int has_graders(const char *dir)
+{
+	char probe[PATH_MAX * 2];
+
+	snprintf(probe, sizeof(probe), "%s/graders", dir);
+	return access(probe, R_OK | X_OK) == 0;
+}
+
 const char *root_dir(void)
 {
 	static char root[PATH_MAX];
-	char exe[PATH_MAX], probe[PATH_MAX + 16];
-	ssize_t n;
+	char exe[PATH_MAX], cand[PATH_MAX + 32];
 	const char *env = getenv("IPCGRADE_ROOT");
+	char *slash;
+	ssize_t n;
 
 	if (root[0])
 		return root;
@@ -45,14 +59,14 @@ const char *root_dir(void)
 		return root;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		for (int up = 0; up < 2 && (slash = strrchr(exe, '/')); up++) {
-			*slash = '\0';
-			snprintf(probe, sizeof(probe), "%s/graders", exe);
-			if (access(probe, R_OK | X_OK) == 0) {
+	if (n > 0 && (exe[n] = '\0', slash = strrchr(exe, '/'))) {
+		*slash = '\0';		/* the binary's directory, e.g. PREFIX/bin */
+		snprintf(cand, sizeof(cand), "%s/../share/ipcgrade", exe);
+		if (has_graders(cand) && realpath(cand, root))
+			return root;
+		if ((slash = strrchr(exe, '/'))) {
+			*slash = '\0';	/* the directory above, e.g. a source tree */
+			if (has_graders(exe)) {
 				snprintf(root, sizeof(root), "%s", exe);
 				return root;
 			}
@@ -641,7 +655,12 @@ static void tap_diag(const char *text)
 	}
 }
 
-static int selftest_one(const char *name, int *failures)
+/*
+ * Selftest of assignment NAME: its reference, then each mutant. ONLY, if
+ * not NULL, picks one of them: "reference" or a mutant's name (for a
+ * sample, as tests/determinism.t takes).
+ */
+static int selftest_one(const char *name, const char *only, int *failures)
 {
 	struct grader g;
 	char dir[PATH_MAX], mdir[PATH_MAX + 16];
@@ -652,6 +671,15 @@ static int selftest_one(const char *name, int *failures)
 
 	if (load_grader(name, &g) < 0)
 		return 2;
+	snprintf(mdir, sizeof(mdir), "%s/mutants/%s", g.dir, only ? only : "");
+	if (only && strcmp(only, "reference") &&
+	    (only[0] == '.' || strchr(only, '/') || access(mdir, F_OK) < 0)) {
+		fprintf(stderr, "ipcgrade: '%s' has no mutant '%s'\n", name, only);
+		scenario_free(&g);
+		return 2;
+	}
+	if (only && strcmp(only, "reference"))
+		goto mutants;
 	snprintf(dir, sizeof(dir), "%s/reference/%s", root_dir(), name);
 	result = grade_submission(&g, dir, 1, &status);
 	if (!result) {
@@ -675,6 +703,11 @@ static int selftest_one(const char *name, int *failures)
 		}
 	}
 	json_decref(result);
+	if (only) {
+		scenario_free(&g);
+		return 0;
+	}
+mutants:
 	snprintf(mdir, sizeof(mdir), "%s/mutants", g.dir);
 	n = scandir(mdir, &m, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
@@ -687,7 +720,7 @@ static int selftest_one(const char *name, int *failures)
 		json_t *t;
 		int ok = 1;
 
-		if (m[i]->d_name[0] == '.')
+		if (m[i]->d_name[0] == '.' || (only && strcmp(only, m[i]->d_name)))
 			goto next;
 		snprintf(mpath, sizeof(mpath), "%s/%s", mdir, m[i]->d_name);
 		snprintf(mfile, sizeof(mfile), "%s/MUTANT", mpath);
@@ -856,11 +889,12 @@ int cmd_selftest(int argc, char **argv)
 
 	count = 0;
 	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		printf("usage: ipcgrade selftest [ASSIGNMENT...]\n"
+		printf("usage: ipcgrade selftest [ASSIGNMENT[/MUTANT]...]\n"
 		       "       ipcgrade selftest --materialize DIR [ASSIGNMENT[/MUTANT]...]\n\n"
 		       "Grades each reference (it must score full marks) and each mutant of\n"
 		       "graders/NAME/mutants/ (it must fail exactly the tests its MUTANT file\n"
-		       "names, with feedback saying what it says). --materialize writes the\n"
+		       "names, with feedback saying what it says). ASSIGNMENT/MUTANT picks one\n"
+		       "mutant, ASSIGNMENT/reference the reference. --materialize writes the\n"
 		       "mutants as whole submissions, DIR/NAME/MUTANT, and grades nothing.\n");
 		return 0;
 	}
@@ -872,8 +906,14 @@ int cmd_selftest(int argc, char **argv)
 		return materialize_all(argv[2], argc - 3, argv + 3);
 	}
 	if (argc > 1) {
-		for (int i = 1; i < argc && ret == 0; i++)
-			ret = selftest_one(argv[i], &failures);
+		for (int i = 1; i < argc && ret == 0; i++) {
+			char lab[256], *slash;
+
+			snprintf(lab, sizeof(lab), "%s", argv[i]);
+			if ((slash = strchr(lab, '/')))
+				*slash++ = '\0';
+			ret = selftest_one(lab, slash && *slash ? slash : NULL, &failures);
+		}
 	} else {
 		char dir[PATH_MAX];
 		struct dirent **names;
@@ -883,7 +923,7 @@ int cmd_selftest(int argc, char **argv)
 		n = scandir(dir, &names, NULL, alphasort);
 		for (int i = 0; i < n; i++) {
 			if (names[i]->d_name[0] != '.' && ret == 0)
-				ret = selftest_one(names[i]->d_name, &failures);
+				ret = selftest_one(names[i]->d_name, NULL, &failures);
 			free(names[i]);
 		}
 		if (n >= 0)

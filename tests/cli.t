@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The command line contract (README.md, docs/result.md): exit codes, bad input named by
 # file and line, and every report format valid against its schema.
+# check: parallel
 . "$(dirname "$0")/lib.sh"
 
 # the published schemas (JUnit XSD, Gradescope) are kept beside the

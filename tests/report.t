@@ -5,6 +5,7 @@
 # right, hidden tests hidden, hostile text (markup, control characters,
 # backtick runs, non-ASCII) harmless, and writing atomic with errors
 # reported. Writes only into a mktemp -d directory; runs as any user.
+# check: parallel
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 fix=$here/tests/report

@@ -6,6 +6,7 @@
 # on the command line too; and small scenarios that must pass exercise
 # every condition against a tiny program (tests/scenario/probe.c) and
 # system commands.
+# check: parallel
 . "$(dirname "$0")/lib.sh"
 
 root=$TMP/root
