@@ -279,6 +279,8 @@ void gradebook_cause(const char *feedback, char *out, size_t size)
 			s += strlen(marks[i]);
 	if (!s)
 		s = feedback;
+	if (!strncmp(s, "not run: ", 9))	/* "not run: PROG did not build" */
+		s += 9;
 	n = strcspn(s, "\n");
 	/* up to a colon that introduces quoted detail (compiler output) */
 	if (n > 0 && s[n - 1] == ':')
@@ -312,8 +314,16 @@ static int record_tests(struct gradebook *gb, int64_t grading_id, json_t *tests,
 		char cause[512] = "";
 		int ret;
 
-		if (status && strcmp(status, "passed"))
-			gradebook_cause(feedback, cause, sizeof(cause));
+		if (status && strcmp(status, "passed")) {
+			/* the result's own cause (docs/feedback.md) when the engine
+			 * gave one; else the feedback's Why or first line */
+			const char *given = json_string_value(json_object_get(t, "cause"));
+
+			if (given && *given)
+				snprintf(cause, sizeof(cause), "%s", given);
+			else
+				gradebook_cause(feedback, cause, sizeof(cause));
+		}
 		ret = run(gb, prepare(gb, "INSERT INTO test_results VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				      "iisssssddss", grading_id, (int64_t)i,
 				      json_string_value(json_object_get(t, "id")),
