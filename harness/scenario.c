@@ -778,7 +778,7 @@ static int parse_header(struct parser *p, struct grader *g)
 		const char *reason = NULL;
 
 		/* deny CALL... reason="...": the feedback quotes it when a call is denied */
-		if (list == &g->deny && ntok > 2 && (reason = opt_value(&p->tok[ntok - 1], "reason")))
+		if (list == &g->deny && ntok >= 2 && (reason = opt_value(&p->tok[ntok - 1], "reason")))
 			ntok--;
 		if (ntok < 2)
 			return bad(p, "'%s' needs at least one name", w);
@@ -797,6 +797,9 @@ static int parse_header(struct parser *p, struct grader *g)
 		 * scenario_free() walks the list to its NULL */
 		(*list)[n] = NULL;
 		for (int i = 1; i < ntok; i++) {
+			if (opt_value(&p->tok[i], "reason"))
+				return bad(p, list == &g->deny ? "reason=\"...\" comes last, after the calls" :
+					   "only a deny line takes a reason=");
 			if (!is_ident(p->tok[i].text))
 				return bad(p, "'%s' is not a name", p->tok[i].text);
 			if (list == &g->deny && reason)
