@@ -189,7 +189,9 @@ fuzz: $(FUZZ_SRC) $(HEADERS)
 # mutants, made whole from their patches) graded as a student would see it
 DEMO := pipe:reference/pipe pipe:$(BUILD)/mutants/pipe/child-keeps-write-end \
 	fifo:$(BUILD)/mutants/fifo/reader-rdwr msgq:$(BUILD)/mutants/msgq/no-rmid \
-	signals:$(BUILD)/mutants/signals/busy-wait
+	signals:$(BUILD)/mutants/signals/busy-wait \
+	pipeline:$(BUILD)/mutants/pipeline/parent-keeps-ends psum:$(BUILD)/mutants/psum/int-sum \
+	semcount:$(BUILD)/mutants/semcount/private-mapping
 
 demo: all
 	@rm -rf $(BUILD)/mutants

@@ -280,7 +280,16 @@ static void blame_violations(struct run *r, struct strbuf *fb, int *failed)
 				s = &r->procs[k];
 		if (!s || s->start->pkind != PROC_STUDENT)
 			continue;
-		if (!*failed)
+		const char *reason = NULL;
+
+		/* a call the lab's grader denies: the grader's reason says what to use instead */
+		for (int k = 0; r->e->grader->deny && r->e->grader->deny[k]; k++)
+			if (!strcmp(r->e->grader->deny[k], v->syscall))
+				reason = r->e->grader->deny_reason[k];
+		if (reason)
+			sb_addf(fb, "%s%s called %s(), which this lab does not allow: %s", fb->len ? "\n" : "",
+				s->label, v->syscall, reason);
+		else if (!*failed)
 			sb_addf(fb, "%s made a system call this lab does not allow", s->label);
 		sb_addf(fb, "\nforbidden system call: %s by %s; the process was stopped", v->detail,
 			strcmp(v->process, "?") ? v->process : s->start->argv[0]);

@@ -775,21 +775,36 @@ static int parse_header(struct parser *p, struct grader *g)
 		       !strcmp(w, "deny") ? &g->deny : NULL;
 
 	if (list) {
-		int n = 0;
+		int n = 0, ntok = p->ntok;
+		const char *reason = NULL;
 
-		if (p->ntok < 2)
+		/* deny CALL... reason="...": the feedback quotes it when a call is denied */
+		if (list == &g->deny && ntok >= 2 && (reason = opt_value(&p->tok[ntok - 1], "reason")))
+			ntok--;
+		if (ntok < 2)
 			return bad(p, "'%s' needs at least one name", w);
 		while (*list && (*list)[n])
 			n++;
-		*list = realloc(*list, sizeof(char *) * (size_t)(n + p->ntok));
+		*list = realloc(*list, sizeof(char *) * (size_t)(n + ntok));
 		if (!*list)
 			return bad(p, "out of memory");
+		if (list == &g->deny) {	/* as long as deny: one reason, or NULL, per call */
+			g->deny_reason = realloc(g->deny_reason, sizeof(char *) * (size_t)(n + ntok));
+			if (!g->deny_reason)
+				return bad(p, "out of memory");
+			memset(g->deny_reason + n, 0, sizeof(char *) * (size_t)ntok);
+		}
 		/* terminated after every name: a bad one returns mid-way, and
 		 * scenario_free() walks the list to its NULL */
 		(*list)[n] = NULL;
-		for (int i = 1; i < p->ntok; i++) {
+		for (int i = 1; i < ntok; i++) {
+			if (opt_value(&p->tok[i], "reason"))
+				return bad(p, list == &g->deny ? "reason=\"...\" comes last, after the calls" :
+					   "only a deny line takes a reason=");
 			if (!is_ident(p->tok[i].text))
 				return bad(p, "'%s' is not a name", p->tok[i].text);
+			if (list == &g->deny && reason)
+				g->deny_reason[n] = xstrndup(reason, strlen(reason));
 			(*list)[n++] = xstrndup(p->tok[i].text, strlen(p->tok[i].text));
 			(*list)[n] = NULL;
 		}
@@ -964,6 +979,9 @@ void scenario_free(struct grader *g)
 	free(g->dir);
 	free_list(g->programs);
 	free_list(g->allow);
+	for (int i = 0; g->deny && g->deny[i]; i++)
+		free(g->deny_reason[i]);
+	free(g->deny_reason);
 	free_list(g->deny);
 	memset(g, 0, sizeof(*g));
 }

@@ -103,6 +103,7 @@ struct grader {
 	char *dir;		/* graders/NAME */
 	char **programs;	/* NULL-terminated */
 	char **allow, **deny;	/* seccomp changes, NULL-terminated */
+	char **deny_reason;	/* beside deny: why each call is denied, or NULL */
 	int64_t wall_ms;	/* per scenario; 0 for the default */
 	struct test *tests;
 	int ntests;

@@ -32,6 +32,9 @@ done <<'EOF'
 H|programs a b!c|1: 'b!c' is not a name
 H|programs a\nallow read b!c|2: 'b!c' is not a name
 H|programs a\ndeny x y!|2: 'y!' is not a name
+H|programs a\ndeny reason="no"|2: 'deny' needs at least one name
+H|programs a\nallow read reason="no"|2: only a deny line takes a reason=
+H|programs a\ndeny semget reason="x" semop|2: reason="..." comes last, after the calls
 H|programs a\ntimeout 1e300s|2: '1e300s' is not a duration (e.g. 2s, 500ms)
 H|programs a\ntimeout nan|2: 'nan' is not a duration (e.g. 2s, 500ms)
 H|programs a\ntimeout infs|2: 'infs' is not a duration (e.g. 2s, 500ms)
