@@ -61,7 +61,7 @@ struct seen {
 /* the started process ID, or NULL */
 struct started *run_find(struct run *r, const char *id);
 /* the box's record of a started process, or NULL before it started */
-struct box_proc *run_boxproc(struct run *r, const struct started *s);
+const struct box_proc *run_boxproc(struct run *r, const struct started *s);
 /* every process alive in the box, init's descendants breadth first */
 int run_seen(struct run *r, struct seen *out, int max);
 /*
