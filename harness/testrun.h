@@ -34,7 +34,7 @@ struct started {
 	int idx;		/* in the box; -1 before start */
 	int in_fd;		/* write end of its stdin, or -1 */
 	char *pending;		/* stdin not yet written */
-	size_t plen, poff;
+	size_t plen, poff, pcap;	/* queued, written, allocated */
 	int close_after;	/* close stdin once pending is written */
 	char label[96];		/* "pipecat", "pipecat (reference)" */
 };
