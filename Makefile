@@ -183,7 +183,7 @@ fuzz: $(FUZZ_SRC) $(HEADERS)
 		-o $(BUILD)/fuzz/scenario $(FUZZ_SRC)
 	cp graders/*/*.scn $(BUILD)/fuzz/corpus/
 	cd $(BUILD)/fuzz && ./scenario -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
-		-dict=../../tests/fuzz/scenario.dict -artifact_prefix=./ corpus
+		-dict=$(CURDIR)/tests/fuzz/scenario.dict -artifact_prefix=./ corpus
 
 # a few realistic submissions (the reference and some of the graders'
 # mutants, made whole from their patches) graded as a student would see it

@@ -28,7 +28,7 @@
 /* what an eval function looks at */
 struct subject {
 	struct started *s;	/* the step's started process; NULL for box-wide */
-	struct box_proc *p;	/* its box record */
+	const struct box_proc *p;	/* its box record */
 	pid_t pid;		/* COND_LIVE: the process read (ID's, its child's,
 				 * or one of ID.all's); 0 otherwise */
 	const char *who;	/* how the feedback names that process */
@@ -131,7 +131,7 @@ static void say_end(const char *who, int status, struct strbuf *why)
 static int eval_ended(struct run *r, const struct subject *sub, const struct cond *c,
 		      struct strbuf *why)
 {
-	struct box_proc *p = sub->p, *q;
+	const struct box_proc *p = sub->p, *q;
 	struct pinfo pi;
 
 	if (!p->done) {
@@ -295,7 +295,7 @@ static int eval_orphans(struct run *r, const struct subject *sub, const struct c
 		return 0;
 	}
 	for (int i = 0; i < r->n; i++) {
-		struct box_proc *q = run_boxproc(r, &r->procs[i]);
+		const struct box_proc *q = run_boxproc(r, &r->procs[i]);
 
 		alive += q && !q->done && q != p;
 	}
@@ -496,7 +496,7 @@ static int eval_match(struct run *r, const struct subject *sub, const struct con
 	}
 	case MATCH_SAME_AS: {
 		struct started *s = run_find(r, c->other);
-		struct box_proc *p = run_boxproc(r, s);
+		const struct box_proc *p = run_boxproc(r, s);
 		const struct box_output *ref = p ? (stream[3] == 'o' ? &p->out : &p->err) : NULL;
 
 		if (!ref)
@@ -653,7 +653,7 @@ int cond_eval(struct run *r, const struct step *st, struct strbuf *why)
 	unsigned flags = cond_info(c->kind)->flags;
 	struct subject sub = { .s = st->proc ? run_find(r, st->proc) : NULL };
 	char who[128];
-	struct box_proc *p;
+	const struct box_proc *p;
 
 	if (flags & COND_BOX)
 		return evals[c->kind](r, &sub, c, why);
@@ -690,8 +690,8 @@ int cond_eval(struct run *r, const struct step *st, struct strbuf *why)
 
 int cond_decidable(struct run *r, const struct step *st)
 {
-	struct box_proc *p = run_boxproc(r, run_find(r, st->proc));
-	struct box_proc *q = st->cond.other ? run_boxproc(r, run_find(r, st->cond.other)) : NULL;
+	const struct box_proc *p = run_boxproc(r, run_find(r, st->proc));
+	const struct box_proc *q = st->cond.other ? run_boxproc(r, run_find(r, st->cond.other)) : NULL;
 
 	if (!p)
 		return 1;

@@ -68,7 +68,7 @@ void diagnose(struct run *r, struct strbuf *sb)
 		sb_release(&ends[e].who);
 	}
 	for (int i = 0; i < r->n; i++) {
-		struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
 
 		if (p && p->done)
 			sb_addf(sb, "\n  %s had ended: %s", r->procs[i].label, p->verdict.message[0] ?

@@ -55,7 +55,7 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 	struct started *s = &r->procs[r->n];
 	char path[512];
 	char *argv[64];
-	int in[2] = { -1, -1 }, argc = 0, idx;
+	int in[2] = { -1, -1 }, argc = 0, idx, ret;
 	struct box_error err;
 	const char *prog = st->argv[0];
 
@@ -104,9 +104,8 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 		sb_addf(fb, "cannot start %s: %s", prog, err.message);
 		return -2;
 	}
-	snprintf(box_proc(r->box, idx)->name, sizeof(box_proc(r->box, idx)->name), "%s", prog);
 	/* before anything is read: the program cannot have written yet */
-	box_proc(r->box, idx)->hold_output = st->hold_stdout;
+	box_hold_output(r->box, idx, st->hold_stdout);
 	s->idx = idx;
 	s->in_fd = in[1];
 	if (s->in_fd >= 0)
@@ -136,16 +135,9 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 	r->n++;
 	event(r, "started %s%s", s->label, st->in == IN_HOLD ? " with its stdin held open" : "");
 	/* its pid outside is known once it has reported before exec */
-	{
-		struct box_proc *p = box_proc(r->box, idx);
-		int64_t deadline = now_ms() + 5000;
-
-		while (!p->pid && p->report_fd >= 0 && !box_finished(r->box) && now_ms() < deadline)
-			feed_pump(r, 100);
-		if (p->exec_errno) {
-			sb_addf(fb, "%s could not be started: %s", prog, strerror(p->exec_errno));
-			return -1;
-		}
+	if ((ret = box_wait_started(r->box, idx, 5000))) {
+		sb_addf(fb, "%s could not be started: %s", prog, strerror(ret));
+		return -1;
 	}
 	return 0;
 }
@@ -200,7 +192,7 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	case STEP_HOLD:
 	case STEP_RELEASE:
 		if (run_boxproc(r, s))
-			run_boxproc(r, s)->hold_output = st->kind == STEP_HOLD;
+			box_hold_output(r->box, s->idx, st->kind == STEP_HOLD);
 		event(r, "%s reading the stdout of %s", st->kind == STEP_HOLD ? "stopped" : "resumed",
 		      s->label);
 		feed_pump(r, 0);
@@ -376,7 +368,7 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 			sb_release(&v);
 		}
 		for (int i = 0; i < r.n; i++) {
-			struct box_proc *p = run_boxproc(&r, &r.procs[i]);
+			const struct box_proc *p = run_boxproc(&r, &r.procs[i]);
 
 			if (p && p->verdict.limit != LIMIT_NONE && failed)
 				sb_addf(&fb, "\n%s", p->verdict.message);

@@ -20,9 +20,9 @@ struct started *run_find(struct run *r, const char *id)
 	return NULL;
 }
 
-struct box_proc *run_boxproc(struct run *r, const struct started *s)
+const struct box_proc *run_boxproc(struct run *r, const struct started *s)
 {
-	return s && s->idx >= 0 ? box_proc(r->box, s->idx) : NULL;
+	return s && s->idx >= 0 ? box_result(r->box, s->idx) : NULL;
 }
 
 /* remember whose child a process was: after its parent exits it is
@@ -41,7 +41,7 @@ static void remember_child(struct run *r, pid_t pid, int proc)
 static void label_of(struct run *r, pid_t pid, pid_t ppid, char *buf, size_t size)
 {
 	for (int i = 0; i < r->n; i++) {
-		struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
 
 		if (p && p->pid == pid) {
 			snprintf(buf, size, "%s", r->procs[i].label);
@@ -49,7 +49,7 @@ static void label_of(struct run *r, pid_t pid, pid_t ppid, char *buf, size_t siz
 		}
 	}
 	for (int i = 0; i < r->n; i++) {
-		struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
 
 		if (p && p->pid == ppid) {
 			snprintf(buf, size, "%.60s's child", r->procs[i].start->argv[0]);
@@ -91,7 +91,7 @@ int run_seen(struct run *r, struct seen *out, int max)
 pid_t run_target(struct run *r, const struct step *st, struct strbuf *why)
 {
 	struct started *s = run_find(r, st->proc);
-	struct box_proc *p = run_boxproc(r, s);
+	const struct box_proc *p = run_boxproc(r, s);
 	pid_t kids[64];
 	int n;
 

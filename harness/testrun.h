@@ -34,7 +34,7 @@ struct started {
 	int idx;		/* in the box; -1 before start */
 	int in_fd;		/* write end of its stdin, or -1 */
 	char *pending;		/* stdin not yet written */
-	size_t plen, poff;
+	size_t plen, poff, pcap;	/* queued, written, allocated */
 	int close_after;	/* close stdin once pending is written */
 	char label[96];		/* "pipecat", "pipecat (reference)" */
 };
@@ -61,7 +61,7 @@ struct seen {
 /* the started process ID, or NULL */
 struct started *run_find(struct run *r, const char *id);
 /* the box's record of a started process, or NULL before it started */
-struct box_proc *run_boxproc(struct run *r, const struct started *s);
+const struct box_proc *run_boxproc(struct run *r, const struct started *s);
 /* every process alive in the box, init's descendants breadth first */
 int run_seen(struct run *r, struct seen *out, int max);
 /*

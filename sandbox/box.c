@@ -1509,6 +1509,18 @@ void box_free(struct box *b)
 
 int box_nprocs(const struct box *b) { return b->nprocs; }
 struct box_proc *box_proc(struct box *b, int i) { return &b->procs[i]; }
+const struct box_proc *box_result(const struct box *b, int i) { return &b->procs[i]; }
+void box_hold_output(struct box *b, int i, int hold) { b->procs[i].hold_output = hold; }
+
+int box_wait_started(struct box *b, int i, int timeout_ms)
+{
+	struct box_proc *p = &b->procs[i];
+	int64_t deadline = now_ms() + timeout_ms;
+
+	while (!p->pid && p->report_fd >= 0 && !b->finished && now_ms() < deadline)
+		box_pump(b, 100);
+	return p->exec_errno;
+}
 const struct box_isolation *box_isolation(const struct box *b) { return &b->iso; }
 const struct box_limits *box_limits(const struct box *b) { return &b->lim; }
 int box_nviolations(const struct box *b) { return b->nviol; }

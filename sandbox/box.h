@@ -130,7 +130,7 @@ struct box_proc {
 	int exec_errno;		/* nonzero if exec failed */
 	int full_fs;		/* after SIGBUS: which tmpfs was full (proto.h) */
 	size_t out_skip;	/* filler still to drop from stdout (stdout_full) */
-	int hold_output;	/* set by the caller: stdout is not read for now, so a
+	int hold_output;	/* box_hold_output(): stdout is not read for now, so a
 				 * program writing more than a pipe holds blocks */
 	struct box_verdict verdict;
 };
@@ -170,6 +170,17 @@ void box_free(struct box *box);
 
 int box_nprocs(const struct box *box);
 struct box_proc *box_proc(struct box *box, int i);
+/* program i's record, read-only: all a caller outside the box needs */
+const struct box_proc *box_result(const struct box *box, int i);
+/* stop (1) or resume (0) reading program i's stdout: a program writing
+ * more than a pipe holds then blocks in write() */
+void box_hold_output(struct box *box, int i, int hold);
+/*
+ * Pump until program i has reported its pid before exec or its report
+ * channel closed (its exec succeeded or failed), the box finished, or
+ * timeout_ms passed. Returns 0, or the errno of its failed exec.
+ */
+int box_wait_started(struct box *box, int i, int timeout_ms);
 const struct box_isolation *box_isolation(const struct box *box);
 const struct box_limits *box_limits(const struct box *box);
 int box_nviolations(const struct box *box);

@@ -60,7 +60,7 @@ S|  start q = system cat stdin=random:nan|4: 'nan' is not a size (e.g. 2M, 64K, 
 S|  start q = system cat stdin=random:1e99|4: '1e99' is not a size (e.g. 2M, 64K, 100)
 S|  start q = system cat stdin=random:99999M|4: '99999M' is too large: a size is at most 256M
 S|  start q = system cat stdin=random:1K:x|4: 'x' is not a number from 0 to 2147483647
-S|  start q = system cat stdout=file|4: stdout=file: the only choice is stdout=hold
+S|  start q = system cat stdout=file|4: stdout=file: the choices are stdout=hold and stdout=frozen
 S|  expect p exit within=1e300s|4: '1e300s' is not a duration (e.g. 2s, 500ms)
 S|  expect p exit within=nan|4: 'nan' is not a duration (e.g. 2s, 500ms)
 S|  expect p exit within=99999999999999999999999999s|4: '99999999999999999999999999s' is too long: a duration is at most 3600s
