@@ -138,7 +138,7 @@ fuzz: $(FUZZ_SRC) $(HEADERS)
 # mutants, made whole from their patches) graded as a student would see it
 DEMO := pipe:reference/pipe pipe:$(BUILD)/mutants/pipe/child-keeps-write-end \
 	fifo:$(BUILD)/mutants/fifo/reader-rdwr msgq:$(BUILD)/mutants/msgq/no-rmid \
-	signals:$(BUILD)/mutants/signals/busy-wait
+	signals:$(BUILD)/mutants/signals/busy-wait shm:$(BUILD)/mutants/shm/setval-zero usock:$(BUILD)/mutants/usock/no-fork
 
 demo: all
 	@rm -rf $(BUILD)/mutants
