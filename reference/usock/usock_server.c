@@ -120,7 +120,8 @@ static void serve(int fd)
 	}
 	if (have > 0)
 		reply(fd, buf, have);
-	close(fd);
+	/* exit closes the connection: the client sees its end only once
+	 * this child is as good as gone */
 	_exit(0);
 }
 
