@@ -472,6 +472,7 @@ int cmd_grade(int argc, char **argv)
 struct expectation {
 	char tests[1024];
 	char feedback[1024];
+	char absent[1024];	/* phrases the student's report must not hold */
 	char bug[512];
 };
 
@@ -496,6 +497,8 @@ static int read_mutant(const char *file, struct expectation *x)
 			snprintf(x->tests, sizeof(x->tests), "%s", v);
 		else if (!strcmp(line, "feedback"))
 			snprintf(x->feedback, sizeof(x->feedback), "%s", v);
+		else if (!strcmp(line, "not"))
+			snprintf(x->absent, sizeof(x->absent), "%s", v);
 		else if (!strcmp(line, "bug"))
 			snprintf(x->bug, sizeof(x->bug), "%s", v);
 	}
@@ -512,6 +515,50 @@ static int in_csv(const char *csv, const char *word)
 		if (!strcmp(w, word))
 			return 1;
 	return 0;
+}
+
+/*
+ * What a mutant's report must not say: the MUTANT file's `not:` phrases
+ * (advice whose premise is false for this bug, e.g. fork() advice to a
+ * program that never forks), and for every mutant the grader's internals,
+ * which a student cannot use. Looked for in the text report as a student
+ * reads it (check's view, hidden tests shown), not in the raw JSON, which
+ * keeps internals for graders' authors on purpose.
+ */
+static const char *const never_shown[] = { ".scn:", "(pid ", "graders/", NULL };
+
+static int check_absent(const json_t *result, const struct expectation *x, struct strbuf *why)
+{
+	struct report_options opt = { .show_hidden = 1 };
+	char *text = NULL, copy[1024], *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int ret = 0;
+
+	if (!f || report_write(result, REPORT_TEXT, &opt, f) < 0) {
+		if (f)
+			fclose(f);
+		free(text);
+		sb_addf(why, "\n# cannot render the text report: %s", strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	for (int i = 0; never_shown[i]; i++)
+		if (strstr(text, never_shown[i])) {
+			sb_addf(why, "\n# the report shows the grader's internals: \"%s\"", never_shown[i]);
+			ret = -1;
+		}
+	snprintf(copy, sizeof(copy), "%s", x->absent);
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		while (*w == ' ')
+			w++;
+		if (*w && strcasestr(text, w)) {
+			sb_addf(why, "\n# the report says \"%s\", which is wrong for this bug", w);
+			ret = -1;
+		}
+	}
+	free(text);
+	return ret;
 }
 
 static int count;
@@ -787,6 +834,8 @@ mutants:
 				}
 			}
 		}
+		if (check_absent(result, &x, &why) < 0)
+			ok = 0;
 		tap(ok, "%s/%s (%s) fails %s", name, m[i]->d_name, x.bug, got.len ? sb_str(&got) : "nothing");
 		if (!ok) {
 			printf("# expected to fail: %s%s\n", x.tests, sb_str(&why));
