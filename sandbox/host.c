@@ -157,9 +157,22 @@ static int walk_tree(pid_t pid, int sig, int depth)
 	return n;
 }
 
+/* our pid as /proc numbers it: getpid() but in a pid namespace whose
+ * /proc is the outer one (mnt.h's MNT_PROC_BOUND), where we are not 1 */
+static pid_t proc_self(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return getpid();
+	buf[n] = '\0';
+	return (pid_t)atoi(buf);
+}
+
 int host_count_descendants(void)
 {
-	return walk_tree(getpid(), 0, 0);
+	return walk_tree(proc_self(), 0, 0);
 }
 
 /*
@@ -170,7 +183,7 @@ int host_count_descendants(void)
 void host_kill_all(void)
 {
 	for (;;) {
-		walk_tree(getpid(), SIGKILL, 0);
+		walk_tree(proc_self(), SIGKILL, 0);
 		if (waitpid(-1, NULL, __WALL) < 0 && errno == ECHILD)
 			return;
 	}
