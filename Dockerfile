@@ -48,7 +48,7 @@ FROM debian:12-slim AS runtime
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends gcc libc6-dev make libseccomp2 libjansson4 libxml2 \
         libsqlite3-0 libnettle8 git >/dev/null \
-    && rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/* /usr/share/info/* \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/* /usr/share/info/* \
     && useradd --create-home grader
 COPY --from=build /runtime/ /
 WORKDIR /home/grader

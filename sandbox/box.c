@@ -683,6 +683,9 @@ static int wait_ready(struct box *b, struct box_error *err, int *refused)
 			note(b, "/proc is the one ipcgrade sees (a fresh one is refused where a "
 			     "container masks parts of it): programs see processes outside the box");
 		}
+		if (m.status & MNT_NO_HOSTNAME)
+			note(b, "sethostname() is refused here: the box's uts namespace keeps "
+			     "the machine's name");
 		if (m.status & MNT_IPC_DEFAULT)
 			note(b, "/proc/sys is read-only here: the box's ipc namespace keeps the "
 			     "kernel's SysV limits");

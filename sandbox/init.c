@@ -554,6 +554,7 @@ int main(void)
 	struct mnt_error me;
 	int npids = 1024, sfd, fds[4], nfds, cgroupns;
 	unsigned degraded = 0;
+	int no_hostname = 0;
 	int ctl = INIT_CTL_FD, src = INIT_SRC_FD, ro = INIT_RO_FD;
 	sigset_t chld;
 	ssize_t got;
@@ -596,9 +597,14 @@ int main(void)
 	cgroupns = cfg->cgroupns;
 	if (cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		cgroupns = 0;	/* the supervisor makes it a note */
+	/* a container's seccomp profile may refuse it even in our own uts
+	 * namespace; the name is cosmetic, the namespace is still ours */
 	if (sethostname("ipcgrade", 8) < 0) {
-		me = (struct mnt_error){ .step = "sethostname", .err = errno };
-		goto failed;
+		if (errno != EPERM) {
+			me = (struct mnt_error){ .step = "sethostname", .err = errno };
+			goto failed;
+		}
+		no_hostname = 1;
 	}
 	/* /work belongs to the programs' uid: 1000 here, or our own root
 	 * when they get a user namespace of their own (where it is 1000) */
@@ -626,7 +632,7 @@ serve:
 	r = reply_new(MSG_READY);
 	r->others = cgroupns;
 	snprintf(r->text, sizeof(r->text), "%s", mnt_skipped());
-	r->status = (int)degraded;
+	r->status = (int)(degraded | (no_hostname ? MNT_NO_HOSTNAME : 0));
 	proc_bound = (degraded & MNT_PROC_BOUND) != 0;
 	init_send(ctl, r);
 	/* while the supervisor prepares its first request; a program is

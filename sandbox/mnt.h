@@ -41,6 +41,7 @@ const char *mnt_skipped(void);
 enum {
 	MNT_PROC_BOUND = 1,	/* /proc is the outer one, bound in */
 	MNT_IPC_DEFAULT = 2,	/* the SysV limits could not be set (read-only /proc/sys) */
+	MNT_NO_HOSTNAME = 4,	/* (init's, not mnt's) sethostname() was refused */
 };
 
 int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid,
