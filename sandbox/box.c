@@ -865,6 +865,18 @@ static void host_notes(struct box *b, const char *why)
 	     b->cg.version ? ", and the box's cgroup," : "");
 }
 
+/* all three capabilities are in our effective set */
+static int effective_cap(int a, int b2, int c)
+{
+	char buf[4096], *p;
+	unsigned long long eff;
+
+	if (read_file("/proc/self/status", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "CapEff:")))
+		return 1;	/* cannot tell: let the attempt say */
+	eff = strtoull(p + 7, NULL, 16);
+	return (eff >> a & 1) && (eff >> b2 & 1) && (eff >> c & 1);
+}
+
 /*
  * Start init: cloned into the namespaces (or, in host mode, none), its uid
  * map written, in the box's cgroup, configured, and ready. Returns 0; 1
@@ -895,6 +907,13 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	b->host = host;
 	b->iso.mode = host ? "host" : "box";
 	b->iso.proc = host ? "host" : "own";
+	if (host && root && !effective_cap(CAP_CHOWN, CAP_SETUID, CAP_SETGID)) {
+		set_error(err, BOX_EINTERNAL, "no namespaces can be made here, and root without "
+			  "CAP_CHOWN, CAP_SETUID and CAP_SETGID (e.g. docker --cap-drop ALL) cannot "
+			  "run the programs as another user: keep those capabilities, or run "
+			  "ipcgrade as an ordinary user");
+		goto out;
+	}
 	if (host) {
 		b->nested = 0;
 		/* root's programs run as nobody, who must get through to work/ */
@@ -952,6 +971,12 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	b->iso.seccomp = 1;
 	if (b->iso.userns && write_maps(b->init_pid, root) < 0) {
 		set_error(err, BOX_EINTERNAL, "cannot write the box's uid map: %s", strerror(errno));
+		/* e.g. root without CAP_SETUID and CAP_SETFCAP */
+		if (errno == EPERM) {
+			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "the user namespace's uid "
+				 "map is refused: %s", strerror(errno));
+			ret = 1;
+		}
 		goto out;
 	}
 	trace("uid maps");
