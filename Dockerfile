@@ -5,6 +5,7 @@
 #   docker build -t ipcgrade .                      (or: podman build)
 #   docker build --target selftest -t ipcgrade-selftest .
 #   docker run --rm ipcgrade-selftest               (every lab's selftest)
+#   make container-check                            (the test suite, unprivileged)
 #
 # Grading a submission:
 #   docker run --rm -v "$PWD/submission:/submission:ro" ipcgrade check fifo /submission
@@ -60,6 +61,15 @@ CMD ["list"]
 FROM runtime AS selftest
 COPY --from=build /selftest/usr/local/share/ipcgrade/graders/ /usr/local/share/ipcgrade/graders/
 CMD ["selftest"]
+
+# the build tree with the test tools: `make container-check` runs the whole
+# suite (tests/run) in it, in a container without privileges
+FROM build AS check
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends perl jq util-linux procps bubblewrap libxml2-utils \
+        python3-jsonschema >/dev/null \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
+CMD ["bash", "tests/run"]
 
 # the default target: the runtime image
 FROM runtime

@@ -26,7 +26,7 @@ kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-im
 [ -n "$kpkg" ] || { echo "vm-check: apt knows no linux-image-amd64 (apt-get update?)" >&2; exit 2; }
 if ! ls "$cache/kernel/boot/vmlinuz-"* >/dev/null 2>&1; then
 	echo "vm-check: fetching $kpkg"
-	(cd "$cache" && rm -f linux-image-*.deb && apt-get download -qq "$kpkg" >/dev/null) ||
+	(cd "$cache" && rm -f linux-image-*.deb && apt-get download -qq "$kpkg" >/dev/null 2>&1) ||
 		{ echo "vm-check: apt-get download $kpkg failed" >&2; exit 2; }
 	dpkg -x "$cache"/linux-image-*.deb "$cache/kernel" || exit 2
 fi
