@@ -35,7 +35,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends gcc libc6-dev make pkg-config libseccomp-dev \
-        libjansson-dev libxml2-dev musl-tools libsqlite3-dev nettle-dev >/dev/null \
+        libjansson-dev libxml2-dev musl-tools patch libsqlite3-dev nettle-dev >/dev/null \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src/ipcgrade
 COPY . .
@@ -56,9 +56,13 @@ WORKDIR /home/grader
 ENTRYPOINT ["ipcgrade"]
 CMD ["list"]
 
-# the runtime and the graders' mutants: `ipcgrade selftest` proves each
-# grader on its reference and mutants, here in this container
+# the runtime and the graders' mutants (patches against the references,
+# which patch applies): `ipcgrade selftest` proves each grader on its
+# reference and mutants, here in this container
 FROM runtime AS selftest
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends patch >/dev/null \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY --from=build /selftest/usr/local/share/ipcgrade/graders/ /usr/local/share/ipcgrade/graders/
 CMD ["selftest"]
 
@@ -67,7 +71,7 @@ CMD ["selftest"]
 FROM build AS check
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends perl jq util-linux procps bubblewrap libxml2-utils \
-        python3-jsonschema >/dev/null \
+        python3-jsonschema sqlite3 >/dev/null \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
 CMD ["bash", "tests/run"]
 
