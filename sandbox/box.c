@@ -586,7 +586,10 @@ static void handle_timer(struct box *b)
 
 	if (xread(b->timer_fd, &ticks, sizeof(ticks)) < 0)
 		return;
-	if (b->cg.version == 0)
+	/* pids.events tells a refused fork, except in a nested user
+	 * namespace: there RLIMIT_NPROC also counts init, one level up, and
+	 * being checked before pids.max it refuses first */
+	if (b->cg.version == 0 || b->nested)
 		ask_count(b);
 	kill_box(b, BOX_TIME, LIMIT_WALL, -1);
 }
@@ -1393,7 +1396,8 @@ static void make_verdict(struct box *b, int i)
 		SAY("%s wrote more than %s of output and was stopped", p->name, lim);
 	} else if (!p->done && b->kill_status == BOX_TIME &&
 		   (b->cgs.pids_refused > 0 ||
-		    (b->cg.version == 0 && b->count_at_kill >= b->lim.processes - 1))) {
+		    ((b->cg.version == 0 || b->nested) &&
+		     b->count_at_kill >= b->lim.processes - 1))) {
 		v->status = BOX_PROCESSES;
 		v->limit = LIMIT_PROCESSES;
 		SAY("%s tried to create more than %d processes (a fork loop?) and was stopped "
