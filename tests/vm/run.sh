@@ -84,12 +84,12 @@ accel=tcg
 [ -w /dev/kvm ] && accel=kvm
 # no_timer_check: under TCG on a busy host the kernel's check that the
 # timer interrupt works can fail, and it panics ("IO-APIC + timer doesn't
-# work"); the guest's console goes through tr, which writes in blocks
+# work")
 echo "vm-check: booting $(basename "$kernel") ($accel), cgroup v2 only"
 log=$cache/console.log
 timeout 3000 qemu-system-x86_64 -machine accel=$accel -m 3072 -smp 2 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$stage/root.cpio" \
 	-append "console=ttyS0 quiet panic=-1 no_timer_check rdinit=/init" \
-	</dev/null 2>&1 | tr -d '\r' | tee "$log" | grep -E '^(ok|not ok|#|VM:|[0-9]+ passed)'
+	</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log" | grep -E '^(ok|not ok|#|VM:|[0-9]+ passed)'
 grep -q '^VM: done' "$log" || { echo "vm-check: the guest did not finish, see $log" >&2; exit 1; }
 ! grep -q '^not ok' "$log"
