@@ -72,7 +72,11 @@ static int create_v1(struct cgroup *cg, const char *name, const struct box_limit
 		snprintf(base, sizeof(base), "/sys/fs/cgroup/%s", ctl[i]);
 		if (own_cgroup(ctl[i], own, sizeof(own)) < 0)
 			snprintf(own, sizeof(own), "/");
-		if (make_dir(base, own, name, cg->path[i], sizeof(cg->path[i])) < 0)
+		/* a container sees its own cgroup as the hierarchy's root, while
+		 * /proc/self/cgroup names it as the host does */
+		if (make_dir(base, own, name, cg->path[i], sizeof(cg->path[i])) < 0 &&
+		    (errno != ENOENT || make_dir(base, "/", name, cg->path[i],
+						 sizeof(cg->path[i])) < 0))
 			return -1;
 		cg->version = 1;	/* so that cgroup_remove() cleans up */
 	}
@@ -121,6 +125,10 @@ static int create_v2(struct cgroup *cg, const char *name, const struct box_limit
 
 	if (own_cgroup(NULL, own, sizeof(own)) < 0)
 		return -1;
+	/* as in create_v1: a container's view of the host's path */
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", own);
+	if (access(dir, F_OK) < 0)
+		snprintf(own, sizeof(own), "/");
 	for (int up = 0; up < 3; up++) {
 		char *slash;
 
