@@ -17,7 +17,7 @@ if [ -z "${CONTAINER_OPTS+set}" ]; then
 fi
 tag=localhost/ipcgrade-check
 echo "container-check: building the check image with $engine"
-"$engine" build -q --target check -t $tag "$here" >/dev/null || { echo "container-check: the build failed" >&2; exit 2; }
+"$engine" build -q ${CONTAINER_BUILD_OPTS-$([ "$engine" = podman ] && command -v runc >/dev/null && echo --runtime runc)} --target check -t $tag "$here" >/dev/null || { echo "container-check: the build failed" >&2; exit 2; }
 echo "container-check: the suite, unprivileged ($engine run $CONTAINER_OPTS)"
 # shellcheck disable=SC2086
 "$engine" run --rm $CONTAINER_OPTS $tag
