@@ -87,9 +87,11 @@ accel=tcg
 # work")
 echo "vm-check: booting $(basename "$kernel") ($accel), cgroup v2 only"
 log=$cache/console.log
+out=$stage/console.log
 timeout 3000 qemu-system-x86_64 -machine accel=$accel -m 3072 -smp 2 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$stage/root.cpio" \
 	-append "console=ttyS0 quiet panic=-1 no_timer_check rdinit=/init" \
-	</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log" | grep -E '^(ok|not ok|#|VM:|[0-9]+ passed)'
-grep -q '^VM: done' "$log" || { echo "vm-check: the guest did not finish, see $log" >&2; exit 1; }
-! grep -q '^not ok' "$log"
+	</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$out" | grep -E '^(ok|not ok|#|VM:|[0-9]+ passed)'
+cp "$out" "$log"
+grep -q '^VM: done' "$out" || { echo "vm-check: the guest did not finish, see $log" >&2; exit 1; }
+! grep -q '^not ok' "$out"
