@@ -30,9 +30,15 @@ how=clone
 if [ "$(id -u)" = 0 ]; then
 	nboxrun $how ./legit pipe
 	is "$(jv .status)" ok "root without user namespaces: the box runs ($(jv .message))"
-	is "$(jv .isolation.userns)/$(jv .isolation.pidns)/$(jv .isolation.mountns)/$(jv .isolation.ipcns)/$(jv .isolation.netns)" \
-		false/true/true/true/true "  in every other namespace"
-	ok "jv '.isolation.notes[]' | grep -q 'no user namespace'" "  and a note says so"
+	# the other namespaces take CAP_SYS_ADMIN, which a container's root lacks
+	if [ $(( 0x$(awk '/^CapEff:/ {print $2}' /proc/self/status) >> 21 & 1 )) = 1 ]; then
+		is "$(jv .isolation.userns)/$(jv .isolation.pidns)/$(jv .isolation.mountns)/$(jv .isolation.ipcns)/$(jv .isolation.netns)" \
+			false/true/true/true/true "  in every other namespace"
+		ok "jv '.isolation.notes[]' | grep -q 'no user namespace'" "  and a note says so"
+	else
+		is "$(jv .isolation.mode)" host "  without CAP_SYS_ADMIN (a container's root): in host mode"
+		skip "  the other namespaces without a user namespace" "root here has no CAP_SYS_ADMIN"
+	fi
 	how=all
 	nboxrun all sh -c 'id -u'
 	is "$(jv .status)/$(cat "$TMP/out")" ok/65534 "root without any namespace: host mode, programs run as nobody"
