@@ -71,7 +71,7 @@ CMD ["selftest"]
 FROM build AS check
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends perl jq util-linux procps bubblewrap libxml2-utils \
-        python3-jsonschema sqlite3 >/dev/null \
+        python3-jsonschema sqlite3 git >/dev/null \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
 CMD ["bash", "tests/run"]
 
