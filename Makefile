@@ -209,3 +209,14 @@ demo: all
 
 .PHONY: all libs check bench demo install clean quickstart-test fuzz
 .DELETE_ON_ERROR:
+
+# Slow, and not part of check: the test suite in a container without
+# privileges (podman or docker), and the box on a kernel with only cgroup
+# v2, booted in QEMU (root; fetches Debian's kernel and makes a root once).
+container-check:
+	@bash tests/container.sh
+
+vm-check: all
+	@bash tests/vm/run.sh
+
+.PHONY: container-check vm-check

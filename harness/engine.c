@@ -12,6 +12,7 @@
 #include "diagnosis.h"
 #include "testrun.h"
 #include "../sandbox/box.h"
+#include "../sandbox/cli.h"
 #include "../sandbox/util.h"
 
 #include <errno.h>
@@ -326,19 +327,8 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 		sb_addf(&fb, "the harness could not make a box: %s", err.message);
 		failed = 2;
 	}
-	if (r.box && !e->isolation) {
-		const struct box_isolation *iso = box_isolation(r.box);
-		json_t *notes = json_array();
-
-		for (int i = 0; i < iso->nnotes; i++)
-			json_array_append_new(notes, json_string(iso->notes[i]));
-		e->isolation = json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:o}",
-					 "userns", iso->userns, "pidns", iso->pidns,
-					 "mountns", iso->mountns, "ipcns", iso->ipcns,
-					 "netns", iso->netns, "utsns", iso->utsns,
-					 "cgroupns", iso->cgroupns, "seccomp", iso->seccomp,
-					 "cgroup", iso->cgroup, "notes", notes);
-	}
+	if (r.box && !e->isolation)
+		e->isolation = box_isolation_json(box_isolation(r.box));
 	for (int i = 0; !failed && i < t->nsteps; i++) {
 		int ret = run_step(&r, &t->steps[i], &fb);
 

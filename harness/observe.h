@@ -15,6 +15,7 @@ struct pinfo {
 	char state;		/* R S D Z T ..., or 0 if the process is gone */
 	int64_t cpu_ms;		/* utime + stime of the process itself */
 	int in_syscall;		/* blocked in nr with args */
+	int unobservable;	/* errno: /proc/PID/syscall could not be read */
 	long nr;
 	unsigned long args[6];
 	char syscall[32];	/* its name */

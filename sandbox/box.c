@@ -43,6 +43,7 @@
 #include "box.h"
 #include "host.h"
 #include "limits.h"
+#include "mnt.h"
 #include "proto.h"
 #include "util.h"
 
@@ -585,7 +586,10 @@ static void handle_timer(struct box *b)
 
 	if (xread(b->timer_fd, &ticks, sizeof(ticks)) < 0)
 		return;
-	if (b->cg.version == 0)
+	/* pids.events tells a refused fork, except in a nested user
+	 * namespace: there RLIMIT_NPROC also counts init, one level up, and
+	 * being checked before pids.max it refuses first */
+	if (b->cg.version == 0 || b->nested)
 		ask_count(b);
 	kill_box(b, BOX_TIME, LIMIT_WALL, -1);
 }
@@ -677,6 +681,17 @@ static int wait_ready(struct box *b, struct box_error *err, int *refused)
 		m.text[sizeof(m.text) - 1] = '\0';
 		if (m.text[0])
 			note(b, "%.150s", m.text);
+		if (m.status & MNT_PROC_BOUND) {
+			b->iso.proc = "bound";
+			note(b, "/proc is the one ipcgrade sees (a fresh one is refused where a "
+			     "container masks parts of it): programs see processes outside the box");
+		}
+		if (m.status & MNT_NO_HOSTNAME)
+			note(b, "sethostname() is refused here: the box's uts namespace keeps "
+			     "the machine's name");
+		if (m.status & MNT_IPC_DEFAULT)
+			note(b, "/proc/sys is read-only here: the box's ipc namespace keeps the "
+			     "kernel's SysV limits");
 		return 0;
 	}
 	if (n > 0 && m.type == MSG_FAIL) {
@@ -833,12 +848,14 @@ static void stop_init(struct box *b)
 }
 
 /*
- * Host mode, said loudly: the verdict carries these notes, and `ipcgrade
- * run` prints them.
+ * Host mode, said plainly: the verdict carries these notes, and `ipcgrade
+ * run` prints them. The grading is the same; what is missing is the
+ * containment, which matters when the code graded is not your own.
  */
 static void host_notes(struct box *b, const char *why)
 {
-	note(b, "NO ISOLATION: no usable namespace can be made here (%s)", why);
+	note(b, "host mode: no namespaces (%s); programs are graded the same way, but are "
+	     "not contained as in a box", why);
 	if (geteuid() == 0)
 		note(b, "the programs run as nobody (uid %d), in %s, and can read what nobody "
 		     "can", HOST_ROOT_UID, b->hostdir);
@@ -847,8 +864,20 @@ static void host_notes(struct box *b, const char *why)
 		     b->hostdir);
 	note(b, "SysV IPC and /dev/shm are this machine's: the SysV objects made while the "
 	     "box ran are removed at its end, /dev/shm is not cleaned");
-	note(b, "only the seccomp filter and rlimits%s hold the programs",
+	note(b, "the seccomp filter, no_new_privs and rlimits%s hold the programs",
 	     b->cg.version ? ", and the box's cgroup," : "");
+}
+
+/* all three capabilities are in our effective set */
+static int effective_cap(int a, int b2, int c)
+{
+	char buf[4096], *p;
+	unsigned long long eff;
+
+	if (read_file("/proc/self/status", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "CapEff:")))
+		return 1;	/* cannot tell: let the attempt say */
+	eff = strtoull(p + 7, NULL, 16);
+	return (eff >> a & 1) && (eff >> b2 & 1) && (eff >> c & 1);
 }
 
 /*
@@ -879,6 +908,15 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	if ((image = init_image(err)) < 0)
 		goto out;
 	b->host = host;
+	b->iso.mode = host ? "host" : "box";
+	b->iso.proc = host ? "host" : "own";
+	if (host && root && !effective_cap(CAP_CHOWN, CAP_SETUID, CAP_SETGID)) {
+		set_error(err, BOX_EINTERNAL, "no namespaces can be made here, and root without "
+			  "CAP_CHOWN, CAP_SETUID and CAP_SETGID (e.g. docker --cap-drop ALL) cannot "
+			  "run the programs as another user: keep those capabilities, or run "
+			  "ipcgrade as an ordinary user");
+		goto out;
+	}
 	if (host) {
 		b->nested = 0;
 		/* root's programs run as nobody, who must get through to work/ */
@@ -908,7 +946,8 @@ static int start_init(struct box *b, int host, struct box_error *err)
 		if (b->init_pid == -1) {
 			/* not even that: a container without CAP_SYS_ADMIN */
 			b->init_pid = 0;
-			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "%s", strerror(errno));
+			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "%s namespaces are refused: %s",
+				 root ? "the" : "user", strerror(errno));
 			ret = 1;
 			goto out;
 		}
@@ -935,6 +974,12 @@ static int start_init(struct box *b, int host, struct box_error *err)
 	b->iso.seccomp = 1;
 	if (b->iso.userns && write_maps(b->init_pid, root) < 0) {
 		set_error(err, BOX_EINTERNAL, "cannot write the box's uid map: %s", strerror(errno));
+		/* e.g. root without CAP_SETUID and CAP_SETFCAP */
+		if (errno == EPERM) {
+			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "the user namespace's uid "
+				 "map is refused: %s", strerror(errno));
+			ret = 1;
+		}
 		goto out;
 	}
 	trace("uid maps");
@@ -980,7 +1025,11 @@ static int start_init(struct box *b, int host, struct box_error *err)
 		 * AppArmor restriction), or a container's AppArmor profile: the
 		 * first mount or sethostname fails */
 		if (refused && !host) {
-			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "%.150s", err->message);
+			const char *what = strncmp(err->message, "cannot build the box: ", 22) ?
+					   err->message : err->message + 22;
+
+			snprintf(b->no_ns_why, sizeof(b->no_ns_why), "%s give no right to %.100s",
+				 b->iso.userns ? "user namespaces here" : "the namespaces here", what);
 			ret = 1;
 		}
 		goto out;
@@ -1036,7 +1085,14 @@ int box_new(const struct box_config *cfg, struct box **out, struct box_error *er
 			goto fail;
 		}
 	}
-	ret = start_init(b, 0, err);
+	/* IPCGRADE_HOST_MODE=1: host mode where a box could be had, to test
+	 * it, or where the namespaces are known to be of no use */
+	if (getenv("IPCGRADE_HOST_MODE") && !strcmp(getenv("IPCGRADE_HOST_MODE"), "1")) {
+		snprintf(b->no_ns_why, sizeof(b->no_ns_why), "IPCGRADE_HOST_MODE=1 asks for it");
+		ret = 1;
+	} else {
+		ret = start_init(b, 0, err);
+	}
 	if (ret == 1) {
 		stop_init(b);
 		ret = start_init(b, 1, err);
@@ -1340,7 +1396,8 @@ static void make_verdict(struct box *b, int i)
 		SAY("%s wrote more than %s of output and was stopped", p->name, lim);
 	} else if (!p->done && b->kill_status == BOX_TIME &&
 		   (b->cgs.pids_refused > 0 ||
-		    (b->cg.version == 0 && b->count_at_kill >= b->lim.processes - 1))) {
+		    ((b->cg.version == 0 || b->nested) &&
+		     b->count_at_kill >= b->lim.processes - 1))) {
 		v->status = BOX_PROCESSES;
 		v->limit = LIMIT_PROCESSES;
 		SAY("%s tried to create more than %d processes (a fork loop?) and was stopped "

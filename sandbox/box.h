@@ -95,6 +95,10 @@ struct box_violation {
 /* What was in force; the verdict always carries it. */
 struct box_isolation {
 	int userns, pidns, mountns, ipcns, netns, utsns, cgroupns, seccomp;
+	const char *mode;	/* "box" (namespaces) or "host" (host.h) */
+	const char *proc;	/* the programs' /proc: "own" (the box's pid
+				 * namespace), "bound" (the one the supervisor
+				 * sees, bound in) or "host" (host mode) */
 	const char *cgroup;	/* "v1", "v2" or "none" */
 	char notes[6][160];
 	int nnotes;

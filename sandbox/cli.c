@@ -54,17 +54,19 @@ static void echo(int proc, int stream, const char *buf, size_t len, void *data)
 	xwrite_all(stream == 1 ? 1 : 2, buf, len);
 }
 
-static json_t *isolation_json(const struct box_isolation *iso)
+json_t *box_isolation_json(const struct box_isolation *iso)
 {
 	json_t *notes = json_array();
 
 	for (int i = 0; i < iso->nnotes; i++)
 		json_array_append_new(notes, json_string(iso->notes[i]));
-	return json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:o}",
+	return json_pack("{s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:s,s:o}",
+			 "mode", iso->mode ? iso->mode : "box",
 			 "userns", iso->userns, "pidns", iso->pidns, "mountns", iso->mountns,
 			 "ipcns", iso->ipcns, "netns", iso->netns, "utsns", iso->utsns,
 			 "cgroupns", iso->cgroupns, "seccomp", iso->seccomp,
-			 "cgroup", iso->cgroup, "notes", notes);
+			 "proc", iso->proc ? iso->proc : "own",
+			 "cgroup", iso->cgroup ? iso->cgroup : "none", "notes", notes);
 }
 
 static json_t *verdict_json(struct box *b)
@@ -102,7 +104,7 @@ static json_t *verdict_json(struct box *b)
 			 (json_int_t)(p->out.total + p->err.total - (int64_t)(p->out.len + p->err.len)),
 			 "leftover_processes", v->leftover,
 			 "violations", viol,
-			 "isolation", isolation_json(box_isolation(b)),
+			 "isolation", box_isolation_json(box_isolation(b)),
 			 "limits",
 			 "wall_ms", (json_int_t)l->wall_ms, "cpu_ms", (json_int_t)l->cpu_ms,
 			 "memory_kib", (json_int_t)l->memory_kib, "processes", l->processes,

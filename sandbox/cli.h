@@ -7,6 +7,12 @@
 #ifndef SANDBOX_CLI_H
 #define SANDBOX_CLI_H
 
+#include <jansson.h>
+
 int box_cli_run(const char *prog, int argc, char **argv);
+
+/* the verdict's "isolation" object (docs/run-contract.md) */
+struct box_isolation;
+json_t *box_isolation_json(const struct box_isolation *iso);
 
 #endif

@@ -157,9 +157,22 @@ static int walk_tree(pid_t pid, int sig, int depth)
 	return n;
 }
 
+/* our pid as /proc numbers it: getpid() but in a pid namespace whose
+ * /proc is the outer one (mnt.h's MNT_PROC_BOUND), where we are not 1 */
+static pid_t proc_self(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return getpid();
+	buf[n] = '\0';
+	return (pid_t)atoi(buf);
+}
+
 int host_count_descendants(void)
 {
-	return walk_tree(getpid(), 0, 0);
+	return walk_tree(proc_self(), 0, 0);
 }
 
 /*
@@ -170,7 +183,7 @@ int host_count_descendants(void)
 void host_kill_all(void)
 {
 	for (;;) {
-		walk_tree(getpid(), SIGKILL, 0);
+		walk_tree(proc_self(), SIGKILL, 0);
 		if (waitpid(-1, NULL, __WALL) < 0 && errno == ECHILD)
 			return;
 	}
@@ -284,8 +297,19 @@ struct host_snapshot *host_snapshot(uid_t uid)
 	return s;
 }
 
+/*
+ * Removing another uid's object takes CAP_SYS_ADMIN, which a container's
+ * root lacks: root's programs run as nobody, so root becomes their owner
+ * for the while (every program is dead by now).
+ */
 void host_cleanup(const struct host_snapshot *before)
 {
-	if (before && !before->overflow)
-		each_object(before->uid, remove_new, (void *)before);
+	int as_owner;
+
+	if (!before || before->overflow)
+		return;
+	as_owner = geteuid() == 0 && before->uid != 0 && seteuid(before->uid) == 0;
+	each_object(before->uid, remove_new, (void *)before);
+	if (as_owner && seteuid(0) < 0)
+		_exit(1);	/* cannot happen: the saved uid is 0 */
 }

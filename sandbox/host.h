@@ -43,7 +43,8 @@ int host_dir_remove(const char *dir);
 /* "work/x" for "/work/x" (likewise /box, /tmp), or NULL: not the box's */
 const char *host_relative(const char *path);
 void host_kill_all(void);
-/* how many descendants init has (the box's processes, zombies included) */
+/* how many descendants init has (the box's processes, zombies included);
+ * also for a box whose /proc is not its own (mnt.h) */
 int host_count_descendants(void);
 /* how many processes uid has (RLIMIT_NPROC counts them all) */
 int host_count_processes(uid_t uid);

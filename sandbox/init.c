@@ -287,6 +287,9 @@ static int drop_bounding_set(void)
 	return 0;
 }
 
+/* MNT_PROC_BOUND: /proc shows more than the box */
+static int proc_bound;
+
 /* the box's processes but init, zombies included */
 static int count_processes(void)
 {
@@ -294,7 +297,7 @@ static int count_processes(void)
 	struct dirent *de;
 	int n = 0;
 
-	if (cfg->host)
+	if (cfg->host || proc_bound)
 		return host_count_descendants();
 	if (!(d = opendir("/proc")))
 		return -1;
@@ -550,6 +553,8 @@ int main(void)
 	struct msg *m = &request, *r;
 	struct mnt_error me;
 	int npids = 1024, sfd, fds[4], nfds, cgroupns;
+	unsigned degraded = 0;
+	int no_hostname = 0;
 	int ctl = INIT_CTL_FD, src = INIT_SRC_FD, ro = INIT_RO_FD;
 	sigset_t chld;
 	ssize_t got;
@@ -592,14 +597,19 @@ int main(void)
 	cgroupns = cfg->cgroupns;
 	if (cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		cgroupns = 0;	/* the supervisor makes it a note */
+	/* a container's seccomp profile may refuse it even in our own uts
+	 * namespace; the name is cosmetic, the namespace is still ours */
 	if (sethostname("ipcgrade", 8) < 0) {
-		me = (struct mnt_error){ .step = "sethostname", .err = errno };
-		goto failed;
+		if (errno != EPERM) {
+			me = (struct mnt_error){ .step = "sethostname", .err = errno };
+			goto failed;
+		}
+		no_hostname = 1;
 	}
 	/* /work belongs to the programs' uid: 1000 here, or our own root
 	 * when they get a user namespace of their own (where it is 1000) */
 	if (mnt_build_root(src, ro, cfg->nested ? 0 : BOX_UID, cfg->nested ? 0 : BOX_GID,
-			   &cfg->limits, &me) < 0)
+			   &cfg->limits, &degraded, &me) < 0)
 		goto failed;
 	if (src >= 0)
 		close(src);
@@ -622,6 +632,8 @@ serve:
 	r = reply_new(MSG_READY);
 	r->others = cgroupns;
 	snprintf(r->text, sizeof(r->text), "%s", mnt_skipped());
+	r->status = (int)(degraded | (no_hostname ? MNT_NO_HOSTNAME : 0));
+	proc_bound = (degraded & MNT_PROC_BOUND) != 0;
 	init_send(ctl, r);
 	/* while the supervisor prepares its first request; a program is
 	 * never started with a capability left in the set (an ordinary

@@ -72,7 +72,11 @@ static int create_v1(struct cgroup *cg, const char *name, const struct box_limit
 		snprintf(base, sizeof(base), "/sys/fs/cgroup/%s", ctl[i]);
 		if (own_cgroup(ctl[i], own, sizeof(own)) < 0)
 			snprintf(own, sizeof(own), "/");
-		if (make_dir(base, own, name, cg->path[i], sizeof(cg->path[i])) < 0)
+		/* a container sees its own cgroup as the hierarchy's root, while
+		 * /proc/self/cgroup names it as the host does */
+		if (make_dir(base, own, name, cg->path[i], sizeof(cg->path[i])) < 0 &&
+		    (errno != ENOENT || make_dir(base, "/", name, cg->path[i],
+						 sizeof(cg->path[i])) < 0))
 			return -1;
 		cg->version = 1;	/* so that cgroup_remove() cleans up */
 	}
@@ -84,28 +88,68 @@ static int create_v1(struct cgroup *cg, const char *name, const struct box_limit
 	return set(cg->path[CG_PIDS], "pids.max", l->processes + 1);
 }
 
-static int create_v2(struct cgroup *cg, const char *name, const struct box_limits *l)
+/* memory and pids are enabled for dir's children, or now are */
+static int v2_controllers(const char *dir)
 {
-	char own[PATH_MAX], ctl[PATH_MAX + 64], have[256];
+	char path[PATH_MAX + 64], have[256];
 
-	if (own_cgroup(NULL, own, sizeof(own)) < 0)
-		return -1;
-	/* the box goes below our own cgroup; enabling controllers there fails
-	 * with EBUSY when it holds processes (no internal processes), as it
-	 * does unless we sit at the root or in a cgroup made for us */
-	snprintf(ctl, sizeof(ctl), "/sys/fs/cgroup%s/cgroup.controllers",
-		 strcmp(own, "/") ? own : "");
-	if (read_file(ctl, have, sizeof(have)) < 0 || !strstr(have, "memory") ||
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	if (read_file(path, have, sizeof(have)) == 0 && strstr(have, "memory") &&
+	    strstr(have, "pids"))
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+	if (read_file(path, have, sizeof(have)) < 0 || !strstr(have, "memory") ||
 	    !strstr(have, "pids")) {
 		errno = ENOTSUP;
 		return -1;
 	}
-	snprintf(ctl, sizeof(ctl), "/sys/fs/cgroup%s/cgroup.subtree_control",
-		 strcmp(own, "/") ? own : "");
-	if (write_file(ctl, "+memory +pids") < 0)
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	return write_file(path, "+memory +pids");
+}
+
+/*
+ * The box goes below our own cgroup, or else below the nearest ancestor
+ * that has (or can be given) the memory and pids controllers for its
+ * children. Our own cannot, unless it is the root: it holds us, and a
+ * cgroup with processes may not enable controllers for children. Where
+ * systemd delegates a subtree to a user (user@UID.service), we sit in a
+ * leaf of it and the box becomes a sibling of that leaf; as root the box
+ * may land higher. Moving init in needs write access to the common
+ * ancestor's cgroup.procs, which a delegation gives. The first refusal
+ * is what errno says.
+ */
+static int create_v2(struct cgroup *cg, const char *name, const struct box_limits *l)
+{
+	char own[PATH_MAX], dir[PATH_MAX + 16];
+	int first = 0;
+
+	if (own_cgroup(NULL, own, sizeof(own)) < 0)
 		return -1;
-	if (make_dir("/sys/fs/cgroup", own, name, cg->path[0], sizeof(cg->path[0])) < 0)
+	/* as in create_v1: a container's view of the host's path */
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", own);
+	if (access(dir, F_OK) < 0)
+		snprintf(own, sizeof(own), "/");
+	for (int up = 0; up < 3; up++) {
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", strcmp(own, "/") ? own : "");
+		if (v2_controllers(dir) == 0 && make_dir(dir, "/", name, cg->path[0],
+							  sizeof(cg->path[0])) == 0)
+			break;
+		if (!first)
+			first = errno;
+		cg->path[0][0] = '\0';
+		if (!strcmp(own, "/") || !(slash = strrchr(own, '/')))
+			break;
+		if (slash == own)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	if (!cg->path[0][0]) {
+		errno = first ? first : ENOTSUP;
 		return -1;
+	}
 	cg->version = 2;
 	snprintf(cg->path[1], sizeof(cg->path[1]), "%s", cg->path[0]);
 	if (set(cg->path[0], "memory.max", l->memory_kib * 1024) < 0)
@@ -132,9 +176,17 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct box_limits *
 	if (ret < 0) {
 		int saved = errno;
 
-		snprintf(why, whysize, "cannot create a cgroup v%d for the box: %s",
-			 cg->version ? cg->version : is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC) ? 2 : 1,
-			 strerror(saved));
+		int v = cg->version ? cg->version :
+			is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC) ? 2 : 1;
+
+		/* a container's cgroup tree is read-only or not ours; a user's
+		 * v2 tree is not delegated: the usual case, said calmly */
+		if (saved == EROFS || saved == ENOENT || saved == EACCES || saved == EPERM)
+			snprintf(why, whysize, "the box gets no cgroup: cgroup v%d is not writable "
+				 "here (%s)", v, strerror(saved));
+		else
+			snprintf(why, whysize, "cannot create a cgroup v%d for the box: %s", v,
+				 strerror(saved));
 		cgroup_remove(cg);
 		return -1;
 	}

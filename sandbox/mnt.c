@@ -362,12 +362,13 @@ static int make_read_only(const char *path, struct mnt_error *e)
 }
 
 int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box_limits *l,
-		   struct mnt_error *e)
+		   unsigned *degraded, struct mnt_error *e)
 {
 	static const char *const tops[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
 	static const char *const writable[] = { "/work", "/tmp" };
 	char opts[64];
 	memset(e, 0, sizeof(*e));
+	*degraded = 0;
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail(e, "make mounts private", "/");
@@ -391,10 +392,27 @@ int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid, const struct box
 		 (long long)l->memory_kib);
 	if (mount("shm", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
 		return fail(e, "mount tmpfs", NEWROOT "/dev/shm");
-	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return fail(e, "mount proc", NEWROOT "/proc");
-	if (set_ipc_limits(l, e) < 0)
-		return -1;
+	/*
+	 * A container runtime masks parts of its /proc by mounting over them;
+	 * the kernel then refuses a fresh proc from a user namespace, as that
+	 * would uncover them. The /proc we came with, masks and all, still
+	 * serves: it shows the processes of the pid namespace we left, and
+	 * /proc/self, /proc/sysvipc and ns_last_pid still answer for the box.
+	 */
+	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		if ((errno != EPERM && errno != EACCES) ||
+		    mount("/proc", NEWROOT "/proc", NULL, MS_BIND | MS_REC, NULL) < 0)
+			return fail(e, "mount proc", NEWROOT "/proc");
+		*degraded |= MNT_PROC_BOUND;
+	}
+	if (set_ipc_limits(l, e) < 0) {
+		/* such a /proc/sys is read-only: the fresh ipc namespace keeps
+		 * the kernel's defaults, larger than ours */
+		if (!(*degraded & MNT_PROC_BOUND))
+			return -1;
+		memset(e, 0, sizeof(*e));
+		*degraded |= MNT_IPC_DEFAULT;
+	}
 	/* the sysctls belong to the box's root, which unprivileged is the
 	 * programs' uid too: read-only for everyone from here on */
 	if (bind_ro(NEWROOT "/proc/sys", NEWROOT "/proc/sys", e) < 0)

@@ -10,7 +10,9 @@
  *   /dev         null zero full random urandom (bound from the host),
  *                fd stdin stdout stderr links, shm/ (a tmpfs of
  *                the memory limit's size, mode 1777)
- *   /proc        the box's own proc (its pid namespace)
+ *   /proc        the box's own proc (its pid namespace); where a fresh one
+ *                may not be mounted (a container's /proc with masked
+ *                paths), the one we were started with, bound (MNT_PROC_BOUND)
  *   /tmp         mode 1777; /work, owned by the box's user, holding a copy
  *                of the caller's directory (no symlink is followed or copied;
  *                FIFOs and sockets are left out, other special files refused)
@@ -35,8 +37,15 @@ struct mnt_error {
 /* "" or a note naming the FIFOs and sockets the copy left out */
 const char *mnt_skipped(void);
 
+/* what mnt_build_root() had to do without, or 0 */
+enum {
+	MNT_PROC_BOUND = 1,	/* /proc is the outer one, bound in */
+	MNT_IPC_DEFAULT = 2,	/* the SysV limits could not be set (read-only /proc/sys) */
+	MNT_NO_HOSTNAME = 4,	/* (init's, not mnt's) sethostname() was refused */
+};
+
 int mnt_build_root(int src_fd, int ro_fd, uid_t uid, gid_t gid,
-		   const struct box_limits *l, struct mnt_error *e);
+		   const struct box_limits *l, unsigned *degraded, struct mnt_error *e);
 
 /*
  * Host mode (proto.h): the box is the directory dir of the host's, made by

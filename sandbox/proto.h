@@ -8,7 +8,9 @@
  *                        SPAWN (argv; fds stdin, out, err, report),
  *                        COUNT, OPEN, READ, SEMVAL, and KILL (host mode:
  *                        kill everything of the box, clean up and exit)
- *   init -> supervisor   READY or FAIL (after CONFIG), SPAWNED, EXITED,
+ *   init -> supervisor   READY (others: in a cgroup namespace; status: what
+ *                        the root was built without, mnt.h's MNT_ bits) or
+ *                        FAIL (after CONFIG), SPAWNED, EXITED,
  *                        COUNTED, OPENED, READ_DONE, SEMVAL_DONE
  *   program -> supervisor  HELLO with its seccomp listener, or FAIL
  *                        {step, errno}; EOF (close-on-exec) means exec

@@ -125,10 +125,17 @@ boxrun ./hostile inet6
 ok "[ '$(jv .status)' = forbidden-syscall ] && jv '.violations[0].detail' | grep -q AF_INET6" \
 	"AF_INET6 socket: forbidden-syscall ($(jv '.violations[0].detail'))"
 
+# under a container's own seccomp filter, a call that filter refuses
+# (EPERM wins over the box's notification) fails without the box being told
+outer_filter=$(awk '/^Seccomp:/ {print $2}' /proc/self/status)
 for t in ptrace mount umount unshare setns keyctl bpf perf_event_open io_uring_setup; do
 	boxrun ./hostile "$t"
 	want=$t
 	case $t in umount) want=umount2 ;; esac
+	if [ "$outer_filter" = 2 ] && [ "$(jv .status)" = ok ] && grep -q "^$t returned -1" "$TMP/out"; then
+		skip "$t: forbidden and named" "this process's own seccomp filter (a container's) refuses $t before the box's sees it"
+		continue
+	fi
 	is "$(jv .status)/$(jv '.violations[0].syscall')" "forbidden-syscall/$want" "$t: forbidden and named"
 done
 
