@@ -1072,9 +1072,13 @@ static void text_isolation(FILE *f, const json_t *r, const struct style *st)
 	size_t i;
 
 	if (isolation_weak(r)) {
-		fprintf(f, "%sisolation: WARNING: ", st->loud);
+		/* calm words: the verdicts are as trustworthy as in a box (the
+		 * same scenarios, the same observations); what is weaker is how
+		 * well the machine was protected from the programs */
+		fprintf(f, "%sisolation: weaker than a box: ", st->loud);
 		put_isolation(f, r, &term_line);
-		fprintf(f, "; DO NOT TRUST THIS RESULT%s\n", st->off);
+		fprintf(f, "; graded the same way, but the programs were less contained%s\n",
+			st->off);
 	} else {
 		fputs("isolation: ", f);
 		put_isolation(f, r, &term_line);
