@@ -190,7 +190,7 @@ fuzz: $(FUZZ_SRC) $(HEADERS)
 DEMO := pipe:reference/pipe pipe:$(BUILD)/mutants/pipe/child-keeps-write-end \
 	fifo:$(BUILD)/mutants/fifo/reader-rdwr msgq:$(BUILD)/mutants/msgq/no-rmid \
 	signals:$(BUILD)/mutants/signals/busy-wait \
-	pipeline:$(BUILD)/mutants/pipeline/exit-126 psum:$(BUILD)/mutants/psum/int-sum \
+	pipeline:$(BUILD)/mutants/pipeline/waits-last-only psum:$(BUILD)/mutants/psum/int-sum \
 	semcount:$(BUILD)/mutants/semcount/private-mapping shm:$(BUILD)/mutants/shm/mode-0666 \
 	usock:$(BUILD)/mutants/usock/term-default
 
