@@ -60,6 +60,7 @@ INIT_CFLAGS = -std=gnu11 $(WARN) -O2 -fstack-protector-strong -fstack-clash-prot
 HARNESS_SRC := harness/ipcgrade.c harness/grade.c harness/engine.c harness/scenario.c \
 	harness/observe.c harness/build.c harness/report.c harness/strbuf.c
 HARNESS_SRC += harness/cond.c harness/diagnosis.c harness/feed.c harness/procs.c
+HARNESS_SRC += harness/hang.c
 HARNESS_SRC += harness/batch.c harness/gradebook.c harness/classbook.c
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 # the headers, for the fuzz target (objects track theirs with -MMD)

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "engine.h"
 #include "diagnosis.h"
+#include "hang.h"
 #include "testrun.h"
 #include "../sandbox/box.h"
 #include "../sandbox/cli.h"
@@ -181,6 +182,8 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	struct strbuf why = { 0 };
 	int64_t deadline;
 	int ok, ends, waiting;
+	int64_t hung = -1;	/* when the wait ended early, since it began */
+	struct hang_watch hw;
 
 	switch (st->kind) {
 	case STEP_START:
@@ -224,6 +227,7 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	ends = (cond_info(st->cond.kind)->flags & COND_END) != 0;
 	waiting = st->kind == STEP_WAIT || ends;
 	deadline = now_ms() + st->within_ms;
+	hang_begin(&hw);
 	for (;;) {
 		if (st->kind == STEP_EXPECT && ends && !cond_decidable(r, st)) {
 			ok = -1;	/* not yet decidable */
@@ -237,6 +241,19 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 			break;
 		if (now_ms() >= deadline || box_finished(r->box))
 			break;
+		/* nothing can change any more (hang.c proves it): the
+		 * condition, still false after this last look, never will hold */
+		if (hang_stuck(r, &hw)) {
+			why.len = 0;
+			if (why.buf)
+				why.buf[0] = '\0';
+			if (!(st->kind == STEP_EXPECT && ends && !cond_decidable(r, st)) &&
+			    (ok = cond_eval(r, st, &why)) != 0)
+				break;
+			hung = now_ms() - (deadline - st->within_ms);
+			event(r, "ended early: every process waits on another (hang)");
+			break;
+		}
 		feed_pump(r, POLL_MS);
 	}
 	if (ok == 1) {
@@ -255,6 +272,11 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	if (waiting)
 		sb_addf(fb, " (within %.1f s)", (double)st->within_ms / 1000);
 	sb_addf(fb, "\nWhat happened: %s", sb_str(&why));
+	if (hung >= 0)
+		sb_addf(fb, "\nNothing can change any more: every process in the box sleeps in a wait "
+			"that only another of them could end, and none can run. The wait ended after "
+			"%.2f s instead of at its deadline of %.1f s.", (double)hung / 1000,
+			(double)st->within_ms / 1000);
 	if (st->hint)
 		sb_addf(fb, "\nHint: %s", st->hint);
 	diagnose(r, fb);

@@ -178,6 +178,13 @@ int observe_proc(pid_t pid, struct pinfo *pi)
 		pi->sigblk = hex_field(buf, "SigBlk:\t");
 		pi->sigpnd = hex_field(buf, "SigPnd:\t") | hex_field(buf, "ShdPnd:\t");
 		pi->sigcgt = hex_field(buf, "SigCgt:\t");
+		{
+			char *t = strstr(buf, "Threads:\t"), *v = strstr(buf, "\nvoluntary_ctxt_switches:\t"),
+			     *nv = strstr(buf, "nonvoluntary_ctxt_switches:\t");
+
+			pi->threads = t ? atoi(t + 9) : 0;
+			pi->csw = (v ? strtoull(v + 26, NULL, 10) : 0) + (nv ? strtoull(nv + 28, NULL, 10) : 0);
+		}
 		if (ns) {
 			char *end = strchr(ns, '\n'), *last = NULL;
 
@@ -384,4 +391,14 @@ void observe_describe(const struct pinfo *pi, char *buf, size_t size)
 			snprintf(buf, size, "blocked in %s()", pi->syscall);
 		}
 	}
+}
+
+int observe_timers(pid_t pid)
+{
+	char path[64], buf[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/timers", (int)pid);
+	n = slurp(path, buf, sizeof(buf));
+	return n < 0 ? -1 : n > 0;
 }

@@ -22,6 +22,9 @@ struct pinfo {
 	uint64_t sigblk, sigpnd, sigcgt;	/* sigpnd: thread and shared */
 	char wchan[64];
 	char exe[64];		/* basename of the executable */
+	int threads;		/* Threads: of /proc/PID/status */
+	uint64_t csw;		/* voluntary + nonvoluntary context switches: it
+				 * changes whenever the process has run */
 };
 
 /* 0, or -1 when the process is gone */
@@ -48,6 +51,9 @@ int observe_string(pid_t pid, unsigned long addr, char *buf, size_t size);
 /* "blocked in read() on a pipe (fd 0)", "running", "a zombie ..." */
 void observe_describe(const struct pinfo *pi, char *buf, size_t size);
 const char *fd_type_name(enum fd_type t);
+/* 1 if the process has POSIX timers (/proc/PID/timers not empty), 0 if
+ * not, -1 if that cannot be known */
+int observe_timers(pid_t pid);
 /* does a blocked syscall name match a scenario's name ("open" ~ openat) */
 int observe_syscall_matches(const char *actual, const char *wanted);
 

@@ -1,0 +1,242 @@
+/*
+ * When a wait can end early (hang.h).
+ *
+ * Why two scans prove a hang. A process asleep in the kernel runs again
+ * only when something wakes it: another process, the engine (writing its
+ * stdin, reading its stdout or stderr, answering the box's seccomp
+ * notifier, a later step's signal), or the kernel on its own (a timeout, a
+ * timer, a signal it raises itself). We count a process as stuck only if
+ * it sleeps (state S, one thread) in a call on this list, which no
+ * timeout and no timer of its own can end:
+ *   read/readv/pread/preadv and write/writev/pwrite/pwritev on a pipe or
+ *   FIFO; open/openat (a FIFO's open waiting for its other end; nothing
+ *   else blocks in open on the box's tmpfs); wait4/waitid; msgrcv, msgsnd,
+ *   semop, semtimedop without a timeout; poll with timeout -1, ppoll,
+ *   select, pselect6 without one, epoll_wait/epoll_pwait with -1,
+ *   epoll_pwait2 without one; futex WAIT/WAIT_BITSET without a timeout;
+ *   flock; fcntl F_SETLKW/F_OFD_SETLKW; mq_timedreceive/mq_timedsend
+ *   without a timeout.
+ * Never stuck: sleeps and every call with a timeout, pause, sigsuspend and
+ * sigwait* (an alarm ends them), state R or D, and sockets altogether (a
+ * socket's SO_RCVTIMEO/SO_SNDTIMEO turns a read into a timed one, and
+ * /proc does not show it). A process that could be woken by a timer of
+ * its own is never stuck: a handler for SIGALRM, SIGVTALRM or SIGPROF,
+ * POSIX timers in /proc/PID/timers, a timerfd or signalfd among its
+ * descriptors, or an executable that names alarm, itimer, timer_create
+ * or timerfd (alarm() without a handler kills the process when it rings,
+ * and no file of /proc shows that it was called).
+ * The engine owes them nothing when no started process has stdin queued,
+ * and a process writing to a pipe the engine reads (a stdout or stderr)
+ * is stuck only while that output is held.
+ * Then let every live process p of the box be stuck in two scans A and B,
+ * A over before B begins, each look reading p's state (stat) before its
+ * count of context switches (status), the count the same in both. p did
+ * not run at any moment between its count's look in A and its state's
+ * look in B: had it run then, it would either still be running at B's
+ * state look (state R) or have switched out before B's count look (a
+ * higher count). Nor was it woken without running: it would be R at B.
+ * So between the end of A and the start of B no process of the box ran
+ * or was runnable, and nothing from outside (the engine, a timer) woke
+ * any, by the rules above. A process runs again only once woken, and the
+ * only wakers left are these processes, all asleep: nothing ever will,
+ * and the step's condition, false now, stays false. A process forked or
+ * ended in between changes the set and starts the count again; a zombie,
+ * a stopped process, more processes than we follow, or anything /proc
+ * would not tell, means unsure, and unsure is never a hang.
+ */
+#define _GNU_SOURCE
+#include "hang.h"
+#include "../sandbox/box.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef F_OFD_SETLKW
+#define F_OFD_SETLKW 38
+#endif
+
+void hang_begin(struct hang_watch *w)
+{
+	w->n = -1;
+}
+
+/* could the executable arm a timer of its own? 1 yes or unknown */
+static int exe_may_time(pid_t pid)
+{
+	static const char *const names[] = { "alarm", "itimer", "timer_create", "timerfd" };
+	char path[64];
+	struct stat st;
+	int fd, found = 1;
+	void *map;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) != MAP_FAILED) {
+		found = 0;
+		for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+			found |= memmem(map, (size_t)st.st_size, names[i], strlen(names[i])) != NULL;
+		munmap(map, (size_t)st.st_size);
+	}
+	close(fd);
+	return found;
+}
+
+static int may_time(struct hang_watch *w, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < w->nexe; i++)
+		if (w->exe[i].pid == pid)
+			return w->exe[i].timers;
+	if (w->nexe == MAX_SEEN)
+		w->nexe = 0;	/* forget: it is only a cache */
+	w->exe[w->nexe].pid = pid;
+	return w->exe[w->nexe++].timers = exe_may_time(pid);
+}
+
+/* is fd a pipe the engine reads, and does it read it now? */
+static int drained_by_engine(struct run *r, unsigned long ino)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		struct stat st;
+
+		if (!p)
+			continue;
+		if (p->out_fd >= 0 && fstat(p->out_fd, &st) == 0 && st.st_ino == ino && !p->hold_output)
+			return 1;
+		if (p->err_fd >= 0 && fstat(p->err_fd, &st) == 0 && st.st_ino == ino)
+			return 1;
+	}
+	return 0;
+}
+
+/* the call's fd is a pipe or FIFO whose other side only the box can move */
+static int pipe_wait(struct run *r, const struct seen *v, int writing)
+{
+	struct fdinfo fi;
+
+	if (observe_fd(v->pid, (int)v->pi.args[0], &fi) < 0)
+		return 0;
+	if (fi.type != FDT_PIPE && fi.type != FDT_FIFO)
+		return 0;
+	return !writing || fi.type != FDT_PIPE || !drained_by_engine(r, fi.inode);
+}
+
+static int untimed(struct run *r, const struct seen *v)
+{
+	const unsigned long *a = v->pi.args;
+
+	switch (v->pi.nr) {
+	case SYS_read: case SYS_readv: case SYS_pread64: case SYS_preadv: case SYS_preadv2:
+		return pipe_wait(r, v, 0);
+	case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev: case SYS_pwritev2:
+		return pipe_wait(r, v, 1);
+#ifdef SYS_open
+	case SYS_open:
+#endif
+	case SYS_openat: case SYS_wait4: case SYS_waitid: case SYS_msgrcv: case SYS_msgsnd:
+	case SYS_semop: case SYS_flock:
+		return 1;
+	case SYS_semtimedop:
+		return a[3] == 0;
+#ifdef SYS_poll
+	case SYS_poll:
+		return (int)a[2] == -1;
+#endif
+	case SYS_ppoll:
+		return a[2] == 0;
+#ifdef SYS_select
+	case SYS_select:
+#endif
+	case SYS_pselect6:
+		return a[4] == 0;
+#ifdef SYS_epoll_wait
+	case SYS_epoll_wait:
+#endif
+	case SYS_epoll_pwait:
+		return (int)a[3] == -1;
+#ifdef SYS_epoll_pwait2
+	case SYS_epoll_pwait2:
+		return a[3] == 0;
+#endif
+	case SYS_futex: {
+		int op = (int)a[1] & 0x7f;	/* without PRIVATE and CLOCK_REALTIME */
+
+		return (op == 0 || op == 9) && a[3] == 0;	/* FUTEX_WAIT, FUTEX_WAIT_BITSET */
+	}
+	case SYS_fcntl:
+		return (int)a[1] == F_SETLKW || (int)a[1] == F_OFD_SETLKW;
+	case SYS_mq_timedsend: case SYS_mq_timedreceive:
+		return a[4] == 0;
+	}
+	return 0;
+}
+
+static int has_timer_fd(pid_t pid)
+{
+	struct fdinfo fds[64];
+	int n = observe_fds(pid, fds, 64);
+
+	if (n < 0 || n == 64)
+		return 1;	/* unsure */
+	for (int i = 0; i < n; i++)
+		if (strstr(fds[i].target, "[timerfd]") || strstr(fds[i].target, "[signalfd]"))
+			return 1;
+	return 0;
+}
+
+static int stuck(struct run *r, struct hang_watch *w, const struct seen *v)
+{
+	const uint64_t timer_sigs = 1ULL << (SIGALRM - 1) | 1ULL << (SIGVTALRM - 1) |
+				    1ULL << (SIGPROF - 1);
+
+	if (v->pi.state != 'S' || v->pi.threads != 1 || !v->pi.in_syscall)
+		return 0;
+	if (v->pi.sigcgt & timer_sigs)
+		return 0;
+	if (strstr(v->pi.wchan, "seccomp"))
+		return 0;	/* the engine answers it */
+	if (!untimed(r, v))
+		return 0;
+	if (observe_timers(v->pid) != 0 || has_timer_fd(v->pid) || may_time(w, v->pid))
+		return 0;
+	return 1;
+}
+
+int hang_stuck(struct run *r, struct hang_watch *w)
+{
+	struct seen live[MAX_SEEN];
+	int n, same;
+
+	for (int i = 0; i < r->n; i++)
+		if (r->procs[i].in_fd >= 0 && r->procs[i].poff < r->procs[i].plen)
+			goto unsure;	/* the engine still has stdin to give */
+	n = run_seen(r, live, MAX_SEEN);
+	if (n <= 0 || n == MAX_SEEN)
+		goto unsure;
+	for (int i = 0; i < n; i++)
+		if (!stuck(r, w, &live[i]))
+			goto unsure;
+	same = w->n == n;
+	for (int i = 0; same && i < n; i++)
+		same = w->last[i].pid == live[i].pid && w->last[i].csw == live[i].pi.csw;
+	w->n = n;
+	for (int i = 0; i < n; i++) {
+		w->last[i].pid = live[i].pid;
+		w->last[i].csw = live[i].pi.csw;
+	}
+	return same;
+unsure:
+	w->n = -1;
+	return 0;
+}
