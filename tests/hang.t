@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A wait ends at once when nothing in the box can change any more
+# (harness/hang.c): the hangs below end early, as their events say, and
+# the waits that a timer or another process ends are never taken for a
+# hang, however long their own deadline. No timing is asserted: the hangs
+# have deadlines of 600 s, and the box's 30 s limit would end them first,
+# without the "ended early" event, if the detector failed to fire.
+. "$(dirname "$0")/lib.sh"
+
+root=$TMP/root
+mkdir -p "$root/graders/hang" "$root/reference/hang" "$TMP/sub"
+cp "$ROOT/tests/progs/timed.c" "$root/reference/hang/"
+cp "$ROOT/tests/progs/timed.c" "$TMP/sub/"
+cat >"$root/graders/hang/hang.scn" <<'SCN'
+programs timed
+timeout 30s
+
+test stdin-held "cat reads a stdin the engine holds open" points=1 tags=eof
+  start p = system cat stdin=hold
+  expect p exit 0 within=600s
+
+test fifo-self "cat reads a FIFO it holds the write end of" points=1 tags=eof
+  start p = system sh -c "mkfifo /tmp/f && exec 3<>/tmp/f && exec cat <&3 3>&-; echo no"
+  wait p blocked read on fifo
+  expect p exit 0 within=600s
+
+test stdout-held "yes writes to a stdout the engine holds" points=1 tags=output
+  start p = system yes stdout=hold
+  wait p output "never" within=600s
+
+test parent-child "a shell waits for its cat, which reads a held stdin" points=1 tags=eof
+  start p = system sh -c "cat; echo done" stdin=hold
+  expect p exit 0 within=600s
+
+test timed-sleep "a timed sleep is not a hang" points=1 tags=output
+  start p = system sh -c "sleep 0.3; echo hi"
+  wait p output "hi" within=600s
+
+test alarm-handler "read with an alarm handler is not a hang" points=1 tags=signal
+  start p = reference timed handler stdin=hold
+  wait p output "rang" within=600s
+
+test alarm-silent "read with an alarm and no handler is not a hang" points=1 tags=signal
+  start p = reference timed silent stdin=hold
+  expect p killed SIGALRM within=600s
+
+test alarm-pause "pause with an alarm is not a hang" points=1 tags=signal
+  start p = reference timed pause
+  wait p output "rang" within=600s
+
+test alarm-child "waiting for a child that an alarm ends is not a hang" points=1 tags=reaping
+  start p = reference timed parent stdin=hold
+  wait p output "child rang" within=600s
+SCN
+IPCGRADE_ROOT=$root "$IPCGRADE" grade hang "$TMP/sub" --json "$TMP/h.json" >"$TMP/out" 2>&1
+if ! [ -s "$TMP/h.json" ]; then
+	fail "the hang grader ran"; diag "$(head -20 "$TMP/out")"
+fi
+st() { jq -r --arg id "$1" '.tests[] | select(.id == $id) | .status' "$TMP/h.json"; }
+early() { jq -r --arg id "$1" '[.tests[] | select(.id == $id) | .events[].text |
+	select(. == "ended early: every process waits on another (hang)")] | length' "$TMP/h.json"; }
+fb() { jq -r --arg id "$1" '.tests[] | select(.id == $id) | .feedback' "$TMP/h.json"; }
+
+for id in stdin-held fifo-self stdout-held parent-child; do
+	if [ "$(st "$id")" = failed ] && [ "$(early "$id")" = 1 ]; then pass "$id: a hang, ended early"
+	else fail "$id: a hang, ended early"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
+done
+for id in timed-sleep alarm-handler alarm-silent alarm-pause alarm-child; do
+	if [ "$(st "$id")" = passed ] && [ "$(early "$id")" = 0 ]; then pass "$id: not a hang"
+	else fail "$id: not a hang"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
+done
+ok "fb stdin-held | grep -q 'Nothing can change any more: every process in the box sleeps in a wait that only another of them could end, and none can run. The wait ended after [0-9.]* s instead of at its deadline of 600.0 s.'" \
+	"the feedback says the wait ended early and names its deadline"
+ok "fb fifo-self | grep -q 'read() on a FIFO'" "the feedback says where cat waits"
