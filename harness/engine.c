@@ -184,6 +184,7 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	int ok, ends, waiting;
 	int64_t hung = -1;	/* when the wait ended early, since it began */
 	struct hang_watch hw;
+	struct strbuf spun = { 0 };	/* why the wait ended early: a spinner */
 
 	switch (st->kind) {
 	case STEP_START:
@@ -254,10 +255,20 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 			event(r, "ended early: every process waits on another (hang)");
 			break;
 		}
+		if (hang_spinning(r, st, &hw, &spun)) {
+			why.len = 0;
+			if (why.buf)
+				why.buf[0] = '\0';
+			if ((ok = cond_eval(r, st, &why)) == 1)
+				break;
+			event(r, "ended early: %s spins instead of blocking", st->proc);
+			break;
+		}
 		feed_pump(r, POLL_MS);
 	}
 	if (ok == 1) {
 		sb_release(&why);
+		sb_release(&spun);
 		return 0;
 	}
 	if (ok < 0) {
@@ -277,10 +288,14 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 			"that only another of them could end, and none can run. The wait ended after "
 			"%.2f s instead of at its deadline of %.1f s.", (double)hung / 1000,
 			(double)st->within_ms / 1000);
+	if (spun.len)
+		sb_addf(fb, "\nThe wait ended early: %s (its deadline was %.1f s).", sb_str(&spun),
+			(double)st->within_ms / 1000);
 	if (st->hint)
 		sb_addf(fb, "\nHint: %s", st->hint);
 	diagnose(r, fb);
 	sb_release(&why);
+	sb_release(&spun);
 	return -1;
 }
 

@@ -47,6 +47,8 @@
 #define _GNU_SOURCE
 #include "hang.h"
 #include "../sandbox/box.h"
+#include "../sandbox/util.h"
+#include "cond.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -64,6 +66,7 @@
 void hang_begin(struct hang_watch *w)
 {
 	w->n = -1;
+	w->spin_pid = 0;
 }
 
 /* could the executable arm a timer of its own? 1 yes or unknown */
@@ -239,4 +242,41 @@ int hang_stuck(struct run *r, struct hang_watch *w)
 unsure:
 	w->n = -1;
 	return 0;
+}
+
+/*
+ * A spinner is told apart from a program on its way to the wait by what
+ * it costs: a program that is about to block reaches its call within a
+ * few milliseconds of CPU (these are programs that pass bytes around), and
+ * one that has used HANG_SPIN_CPU_MS without sleeping once (no voluntary
+ * context switch: every blocking call, and every wait for a full or empty
+ * pipe, is one) polls in a loop, whether on a flag or on calls that never
+ * block (IPC_NOWAIT, O_NONBLOCK). Each sleep starts the count again, so a
+ * program that does block now and then is left to its deadline.
+ */
+int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, struct strbuf *why)
+{
+	struct strbuf ignore = { 0 };
+	struct pinfo pi;
+	pid_t pid;
+
+	if (st->kind != STEP_WAIT || st->cond.kind != COND_BLOCKED || st->sel == SEL_ALL)
+		return 0;
+	pid = run_target(r, st, &ignore);
+	sb_release(&ignore);
+	if (pid <= 0 || observe_proc(pid, &pi) < 0 || pi.state == 'Z' || pi.threads != 1)
+		return 0;
+	if (pid != w->spin_pid || pi.vcsw != w->spin_vcsw || pi.state != 'R') {
+		w->spin_pid = pid;	/* new, or it slept: count from now */
+		w->spin_vcsw = pi.vcsw;
+		w->spin_cpu = pi.cpu_ms;
+		w->spin_ms = now_ms();
+		return 0;
+	}
+	if (pi.cpu_ms - w->spin_cpu < HANG_SPIN_CPU_MS)
+		return 0;
+	sb_addf(why, "%s was running, not blocked: it used %lld ms of CPU in %.2f s without "
+		"sleeping once, so it polls in a loop where it should wait in the kernel",
+		st->proc, (long long)(pi.cpu_ms - w->spin_cpu), (double)(now_ms() - w->spin_ms) / 1000);
+	return 1;
 }

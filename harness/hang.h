@@ -13,6 +13,10 @@ struct hang_watch {
 	struct { pid_t pid; uint64_t csw; } last[MAX_SEEN];
 	struct { pid_t pid; int timers; } exe[MAX_SEEN];	/* what each executable may arm */
 	int nexe;
+	/* the process a `wait ID blocked` waits for, since it last slept */
+	pid_t spin_pid;
+	uint64_t spin_vcsw;
+	int64_t spin_cpu, spin_ms;
 };
 
 void hang_begin(struct hang_watch *w);
@@ -23,5 +27,14 @@ void hang_begin(struct hang_watch *w);
  * included). Call it between feed_pump()s.
  */
 int hang_stuck(struct run *r, struct hang_watch *w);
+
+/*
+ * 1 when the process a `wait ID blocked ...` step waits for has burnt
+ * HANG_SPIN_CPU_MS of CPU without going to sleep once: it spins where it
+ * should block; why says so ("p was running, not blocked: it used 200 ms
+ * of CPU in 0.25 s").
+ */
+#define HANG_SPIN_CPU_MS 200
+int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, struct strbuf *why);
 
 #endif

@@ -183,7 +183,8 @@ int observe_proc(pid_t pid, struct pinfo *pi)
 			     *nv = strstr(buf, "nonvoluntary_ctxt_switches:\t");
 
 			pi->threads = t ? atoi(t + 9) : 0;
-			pi->csw = (v ? strtoull(v + 26, NULL, 10) : 0) + (nv ? strtoull(nv + 28, NULL, 10) : 0);
+			pi->vcsw = v ? strtoull(v + 26, NULL, 10) : 0;
+			pi->csw = pi->vcsw + (nv ? strtoull(nv + 28, NULL, 10) : 0);
 		}
 		if (ns) {
 			char *end = strchr(ns, '\n'), *last = NULL;

@@ -25,6 +25,7 @@ struct pinfo {
 	int threads;		/* Threads: of /proc/PID/status */
 	uint64_t csw;		/* voluntary + nonvoluntary context switches: it
 				 * changes whenever the process has run */
+	uint64_t vcsw;		/* the voluntary ones: it went to sleep */
 };
 
 /* 0, or -1 when the process is gone */

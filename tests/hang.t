@@ -32,6 +32,10 @@ test parent-child "a shell waits for its cat, which reads a held stdin" points=1
   start p = system sh -c "cat; echo done" stdin=hold
   expect p exit 0 within=600s
 
+test spinner "a shell loop where a read was expected" points=1 tags=blocking
+  start p = system sh -c "while :; do :; done"
+  wait p blocked read within=600s
+
 test timed-sleep "a timed sleep is not a hang" points=1 tags=output
   start p = system sh -c "sleep 0.3; echo hi"
   wait p output "hi" within=600s
@@ -51,6 +55,10 @@ test alarm-pause "pause with an alarm is not a hang" points=1 tags=signal
 test alarm-child "waiting for a child that an alarm ends is not a hang" points=1 tags=reaping
   start p = reference timed parent stdin=hold
   wait p output "child rang" within=600s
+
+test busy-then-block "a program that computes a little and then blocks" points=1 tags=blocking
+  start p = system sh -c "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; exec cat" stdin=hold
+  wait p blocked read on pipe within=600s
 SCN
 IPCGRADE_ROOT=$root "$IPCGRADE" grade hang "$TMP/sub" --json "$TMP/h.json" >"$TMP/out" 2>&1
 if ! [ -s "$TMP/h.json" ]; then
@@ -65,7 +73,13 @@ for id in stdin-held fifo-self stdout-held parent-child; do
 	if [ "$(st "$id")" = failed ] && [ "$(early "$id")" = 1 ]; then pass "$id: a hang, ended early"
 	else fail "$id: a hang, ended early"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
 done
-for id in timed-sleep alarm-handler alarm-silent alarm-pause alarm-child; do
+spin=$(jq -r '[.tests[] | select(.id == "spinner") | .events[].text |
+	select(. == "ended early: p spins instead of blocking")] | length' "$TMP/h.json")
+if [ "$(st spinner)" = failed ] && [ "$spin" = 1 ]; then pass "spinner: ended early as a spinner"
+else fail "spinner: ended early as a spinner"; diag "status $(st spinner)" "$(fb spinner | head -20)"; fi
+ok "fb spinner | grep -q 'The wait ended early: p was running, not blocked: it used [0-9]* ms of CPU in [0-9.]* s without sleeping once'" \
+	"the feedback says the wait ended early on a spinner"
+for id in busy-then-block timed-sleep alarm-handler alarm-silent alarm-pause alarm-child; do
 	if [ "$(st "$id")" = passed ] && [ "$(early "$id")" = 0 ]; then pass "$id: not a hang"
 	else fail "$id: not a hang"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
 done
