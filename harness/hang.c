@@ -27,7 +27,11 @@
  * and no file of /proc shows that it was called).
  * The engine owes them nothing when no started process has stdin queued,
  * and a process writing to a pipe the engine reads (a stdout or stderr)
- * is stuck only while that output is held.
+ * is stuck only while that output is held. And the engine must have
+ * caught up: it knows of every started process that ended, and the pipes
+ * it reads hold no unread bytes and no unread end of file, so that the
+ * condition, looked at once more after the second scan, has seen all
+ * there is to see.
  * Then let every live process p of the box be stuck in two scans A and B,
  * A over before B begins, each look reading p's state (stat) before its
  * count of context switches (status), the count the same in both. p did
@@ -51,6 +55,7 @@
 #include "cond.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -216,6 +221,35 @@ static int stuck(struct run *r, struct hang_watch *w, const struct seen *v)
 	return 1;
 }
 
+/* the engine has caught up with the box: it knows every started process
+ * that ended, and has read every byte, and every end of file, that the
+ * pipes it reads hold (else the condition could still turn true) */
+static int engine_behind(struct run *r, const struct seen *live, int n)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		int alive = 0;
+
+		if (!p)
+			continue;
+		if (!p->pid)
+			return 1;
+		for (int k = 0; k < n; k++)
+			alive |= live[k].pid == p->pid;
+		if (!alive && !p->done)
+			return 1;
+		for (int k = 0; k < 2; k++) {
+			struct pollfd pfd = { .fd = k ? p->err_fd : p->out_fd, .events = POLLIN };
+
+			if (pfd.fd < 0 || (!k && p->hold_output))
+				continue;
+			if (poll(&pfd, 1, 0) != 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 int hang_stuck(struct run *r, struct hang_watch *w)
 {
 	struct seen live[MAX_SEEN];
@@ -225,7 +259,7 @@ int hang_stuck(struct run *r, struct hang_watch *w)
 		if (r->procs[i].in_fd >= 0 && r->procs[i].poff < r->procs[i].plen)
 			goto unsure;	/* the engine still has stdin to give */
 	n = run_seen(r, live, MAX_SEEN);
-	if (n <= 0 || n == MAX_SEEN)
+	if (n <= 0 || n == MAX_SEEN || engine_behind(r, live, n))
 		goto unsure;
 	for (int i = 0; i < n; i++)
 		if (!stuck(r, w, &live[i]))

@@ -36,6 +36,16 @@ test spinner "a shell loop where a read was expected" points=1 tags=blocking
   start p = system sh -c "while :; do :; done"
   wait p blocked read within=600s
 
+test exit-beside-hang "a process ends while another one hangs" points=1 tags=output
+  start q = system cat stdin=hold
+  start p = system sh -c "echo hi"
+  expect p exit 0 within=600s
+  expect p stdout = "hi\n"
+
+test output-then-hang "output written just before a hang is still read" points=1 tags=output
+  start p = system sh -c "echo hi; exec cat" stdin=hold
+  wait p output "hi" within=600s
+
 test timed-sleep "a timed sleep is not a hang" points=1 tags=output
   start p = system sh -c "sleep 0.3; echo hi"
   wait p output "hi" within=600s
@@ -79,7 +89,7 @@ if [ "$(st spinner)" = failed ] && [ "$spin" = 1 ]; then pass "spinner: ended ea
 else fail "spinner: ended early as a spinner"; diag "status $(st spinner)" "$(fb spinner | head -20)"; fi
 ok "fb spinner | grep -q 'The wait ended early: p was running, not blocked: it used [0-9]* ms of CPU in [0-9.]* s without sleeping once'" \
 	"the feedback says the wait ended early on a spinner"
-for id in busy-then-block timed-sleep alarm-handler alarm-silent alarm-pause alarm-child; do
+for id in exit-beside-hang output-then-hang busy-then-block timed-sleep alarm-handler alarm-silent alarm-pause alarm-child; do
 	if [ "$(st "$id")" = passed ] && [ "$(early "$id")" = 0 ]; then pass "$id: not a hang"
 	else fail "$id: not a hang"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
 done
