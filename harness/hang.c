@@ -115,7 +115,7 @@ static int may_time(struct hang_watch *w, pid_t pid)
 static int drained_by_engine(struct run *r, unsigned long ino)
 {
 	for (int i = 0; i < r->n; i++) {
-		struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
 		struct stat st;
 
 		if (!p)
@@ -227,7 +227,7 @@ static int stuck(struct run *r, struct hang_watch *w, const struct seen *v)
 static int engine_behind(struct run *r, const struct seen *live, int n)
 {
 	for (int i = 0; i < r->n; i++) {
-		struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
 		int alive = 0;
 
 		if (!p)
