@@ -70,8 +70,8 @@
 
 void hang_begin(struct hang_watch *w)
 {
+	memset(w, 0, sizeof(*w));
 	w->n = -1;
-	w->spin_pid = 0;
 }
 
 /* could the executable arm a timer of its own? 1 yes or unknown */
