@@ -284,8 +284,8 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		sb_addf(fb, " (within %.1f s)", (double)st->within_ms / 1000);
 	sb_addf(fb, "\nWhat happened: %s", sb_str(&why));
 	if (hung >= 0)
-		sb_addf(fb, "\nNothing can change any more: every process in the box sleeps in a wait "
-			"that only another of them could end, and none can run. The wait ended after "
+		sb_addf(fb, "\nNothing can change any more: every process left in the box (if any) "
+			"sleeps in a wait that only another of them could end, and none can run. The wait ended after "
 			"%.2f s instead of at its deadline of %.1f s.", (double)hung / 1000,
 			(double)st->within_ms / 1000);
 	if (spun.len)

@@ -44,9 +44,12 @@
  * any, by the rules above. A process runs again only once woken, and the
  * only wakers left are these processes, all asleep: nothing ever will,
  * and the step's condition, false now, stays false. A process forked or
- * ended in between changes the set and starts the count again; a zombie,
- * a stopped process, more processes than we follow, or anything /proc
- * would not tell, means unsure, and unsure is never a hang.
+ * ended in between changes the set and starts the count again. A zombie
+ * whose parent is one of them is inert (it never runs, and its sleeping
+ * parent is not reaping it); an empty box, once the engine has caught up,
+ * has nothing left that could change. Any other zombie, a stopped
+ * process, more processes than we follow, or anything /proc would not
+ * tell, means unsure, and unsure is never a hang.
  */
 #define _GNU_SOURCE
 #include "hang.h"
@@ -259,11 +262,20 @@ int hang_stuck(struct run *r, struct hang_watch *w)
 		if (r->procs[i].in_fd >= 0 && r->procs[i].poff < r->procs[i].plen)
 			goto unsure;	/* the engine still has stdin to give */
 	n = run_seen(r, live, MAX_SEEN);
-	if (n <= 0 || n == MAX_SEEN || engine_behind(r, live, n))
+	if (n < 0 || n == MAX_SEEN || engine_behind(r, live, n))
 		goto unsure;
-	for (int i = 0; i < n; i++)
-		if (!stuck(r, w, &live[i]))
+	for (int i = 0; i < n; i++) {
+		int parent_live = 0;
+
+		/* a zombie never runs; it changes something only when reaped,
+		 * and a parent of the box asleep is not reaping it (if it
+		 * waited for this child, the child's end would have woken it);
+		 * one that the box's init will reap is news to the engine */
+		for (int k = 0; k < n; k++)
+			parent_live |= live[k].pid == live[i].pi.ppid;
+		if (live[i].pi.state == 'Z' ? !parent_live : !stuck(r, w, &live[i]))
 			goto unsure;
+	}
 	same = w->n == n;
 	for (int i = 0; same && i < n; i++)
 		same = w->last[i].pid == live[i].pid && w->last[i].csw == live[i].pi.csw;

@@ -36,6 +36,14 @@ test spinner "a shell loop where a read was expected" points=1 tags=blocking
   start p = system sh -c "while :; do :; done"
   wait p blocked read within=600s
 
+test zombie-child "cat reads a held stdin beside a zombie child it never waits for" points=1 tags=reaping
+  start p = system sh -c "true & exec cat" stdin=hold
+  expect p exit 0 within=600s
+
+test empty-box "a process that has ended cannot block any more" points=1 tags=blocking
+  start p = system true
+  wait p blocked read within=600s
+
 test exit-beside-hang "a process ends while another one hangs" points=1 tags=output
   start q = system cat stdin=hold
   start p = system sh -c "echo hi"
@@ -79,7 +87,7 @@ early() { jq -r --arg id "$1" '[.tests[] | select(.id == $id) | .events[].text |
 	select(. == "ended early: every process waits on another (hang)")] | length' "$TMP/h.json"; }
 fb() { jq -r --arg id "$1" '.tests[] | select(.id == $id) | .feedback' "$TMP/h.json"; }
 
-for id in stdin-held fifo-self stdout-held parent-child; do
+for id in stdin-held fifo-self stdout-held parent-child zombie-child empty-box; do
 	if [ "$(st "$id")" = failed ] && [ "$(early "$id")" = 1 ]; then pass "$id: a hang, ended early"
 	else fail "$id: a hang, ended early"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
 done
@@ -93,6 +101,6 @@ for id in exit-beside-hang output-then-hang busy-then-block timed-sleep alarm-ha
 	if [ "$(st "$id")" = passed ] && [ "$(early "$id")" = 0 ]; then pass "$id: not a hang"
 	else fail "$id: not a hang"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
 done
-ok "fb stdin-held | grep -q 'Nothing can change any more: every process in the box sleeps in a wait that only another of them could end, and none can run. The wait ended after [0-9.]* s instead of at its deadline of 600.0 s.'" \
+ok "fb stdin-held | grep -q 'Nothing can change any more: every process left in the box (if any) sleeps in a wait that only another of them could end, and none can run. The wait ended after [0-9.]* s instead of at its deadline of 600.0 s.'" \
 	"the feedback says the wait ended early and names its deadline"
 ok "fb fifo-self | grep -q 'read() on a FIFO'" "the feedback says where cat waits"
