@@ -255,14 +255,14 @@ static int engine_behind(struct run *r, const struct seen *live, int n)
 
 int hang_stuck(struct run *r, struct hang_watch *w)
 {
-	struct seen live[MAX_SEEN];
+	static struct seen live[HANG_MAX];	/* too big for the stack */
 	int n, same;
 
 	for (int i = 0; i < r->n; i++)
 		if (r->procs[i].in_fd >= 0 && r->procs[i].poff < r->procs[i].plen)
 			goto unsure;	/* the engine still has stdin to give */
-	n = run_seen(r, live, MAX_SEEN);
-	if (n < 0 || n == MAX_SEEN || engine_behind(r, live, n))
+	n = run_seen(r, live, HANG_MAX);
+	if (n < 0 || n == HANG_MAX || engine_behind(r, live, n))
 		goto unsure;
 	for (int i = 0; i < n; i++) {
 		int parent_live = 0;

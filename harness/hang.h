@@ -8,9 +8,11 @@
 
 #include "testrun.h"
 
+#define HANG_MAX 255	/* processes followed: more is never a hang (run_seen's own limit is 256) */
+
 struct hang_watch {
 	int n;			/* processes of the last scan; -1: none that counts */
-	struct { pid_t pid; uint64_t csw; } last[MAX_SEEN];
+	struct { pid_t pid; uint64_t csw; } last[HANG_MAX];
 	struct { pid_t pid; int timers; } exe[MAX_SEEN];	/* what each executable may arm */
 	int nexe;
 	/* the process a `wait ID blocked` waits for, since it last slept */
