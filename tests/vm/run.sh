@@ -71,6 +71,8 @@ mount -t cgroup2 none /sys/fs/cgroup
 export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root
 sh /ipcgrade/tests/vm/inside.sh
 echo o > /proc/sysrq-trigger
+# not a wait for anything: pid 1 must not exit (the kernel would panic)
+# while the power-off it has just asked for goes on
 sleep 60
 INIT
 chmod 755 "$stage/extra/init" "$stage/extra/init2"
