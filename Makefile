@@ -57,7 +57,8 @@ INIT_SRC := sandbox/init.c sandbox/host.c sandbox/mnt.c sandbox/limits.c sandbox
 INIT_OBJ := $(INIT_SRC:sandbox/%.c=$(BUILD)/init/%.o)
 INIT_CFLAGS = -std=gnu11 $(WARN) -O2 -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection $(CFLAGS) $(DEPFLAGS) -isystem $(BUILD)/init/kernel-headers
-HARNESS_SRC := harness/ipcgrade.c harness/grade.c harness/engine.c harness/scenario.c \
+HARNESS_SRC := harness/ipcgrade.c harness/commands.c harness/grade.c harness/refcache.c \
+	harness/selftest.c harness/files.c harness/engine.c harness/scenario.c \
 	harness/observe.c harness/build.c harness/report.c harness/strbuf.c
 HARNESS_SRC += harness/cond.c harness/diagnosis.c harness/feed.c harness/procs.c
 HARNESS_SRC += harness/hang.c

@@ -1,19 +1,30 @@
 /*
- * grade: the commands that grade (list, check, grade, selftest): they find
- * the assignment's grader, build the reference once and the submission,
- * run the tests and render the reports. Each returns an exit status: 0 all
- * tests passed, 1 some failed, 2 bad usage or input, 3 the harness failed.
+ * grade: grading one submission. load_grader() reads an assignment's
+ * grader (graders/NAME), grade_submission() builds a submission beside the
+ * reference's programs (refcache.h), runs its tests and returns the native
+ * JSON result; the caller renders it (report.h) and frees both
+ * (json_decref, scenario_free).
  */
 #ifndef HARNESS_GRADE_H
 #define HARNESS_GRADE_H
 
-int cmd_list(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_grade(int argc, char **argv);
-int cmd_selftest(int argc, char **argv);
+#include <jansson.h>
+
+#include "scenario.h"
 
 /* where graders/ and reference/ are: $IPCGRADE_ROOT, beside the binary
  * (a build tree), or the installed data directory */
 const char *root_dir(void);
+
+/* assignment NAME's grader into *g; -1 with the reason on stderr */
+int load_grader(const char *name, struct grader *g);
+
+/*
+ * Grade the submission in DIR: every test when hidden_too, else only the
+ * visible ones. The native JSON result (the caller's to json_decref), or
+ * NULL on a failure said on stderr. *status gets the exit status: 0 full
+ * marks, 1 points lost, 2 bad input, 3 the harness failed.
+ */
+json_t *grade_submission(const struct grader *g, const char *dir, int hidden_too, int *status);
 
 #endif

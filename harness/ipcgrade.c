@@ -9,7 +9,8 @@
 
 #include "../sandbox/cli.h"
 #include "batch.h"
-#include "grade.h"
+#include "commands.h"
+#include "selftest.h"
 
 struct command {
 	const char *name;
