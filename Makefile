@@ -41,7 +41,8 @@ LIBS_XML = $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 LIBS_SQLITE = $(shell pkg-config --libs sqlite3 2>/dev/null)
 LIBS_NETTLE = $(shell pkg-config --libs nettle 2>/dev/null)
 
-SANDBOX_SRC := sandbox/box.c sandbox/cli.c sandbox/host.c sandbox/limits.c sandbox/policy.c \
+SANDBOX_SRC := sandbox/box.c sandbox/start.c sandbox/spawn.c sandbox/events.c sandbox/query.c \
+	sandbox/finish.c sandbox/verdict.c sandbox/cli.c sandbox/host.c sandbox/limits.c sandbox/policy.c \
 	sandbox/util.c
 # small helpers both the box and the harness use (common/*.h say what)
 COMMON_SRC := common/number.c

@@ -1,7 +1,7 @@
 /*
  * ipcbox-init: pid 1 of a box.
  *
- * The supervisor (box.c) starts this program from a sealed memfd image in
+ * The supervisor (start.c) starts this program from a sealed memfd image in
  * a child cloned with CLONE_VM|CLONE_VFORK into the box's new namespaces:
  * no copy of the supervisor's address space is made, and none of its
  * memory (another student's output, say) is ever in the box. Started with

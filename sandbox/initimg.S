@@ -1,6 +1,6 @@
 /*
  * The box's init (init.c), built as a static executable, carried inside
- * the supervisor as read-only data; box.c runs it from a sealed memfd.
+ * the supervisor as read-only data; start.c runs it from a sealed memfd.
  * The build passes the image's directory with -Wa,-I.
  */
 	.section .rodata

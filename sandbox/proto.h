@@ -1,6 +1,7 @@
 /*
- * proto: what the supervisor (box.c) and the box's init (init.c) say to
- * each other over the ctl socket, and on each program's report socket.
+ * proto: what the supervisor (box.c and its parts) and the box's init
+ * (init.c) say to each other over the ctl socket, and on each program's
+ * report socket.
  * Both sides are built from this one header, in one build: there is no
  * versioning, the init image is always the one linked into the supervisor.
  *
