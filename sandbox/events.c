@@ -140,7 +140,7 @@ void handle_report(struct box *b, struct box_proc *p)
 		if (nfds == 1)
 			close(fd);
 		if (m.type == MSG_FAIL) {
-			p->exec_errno = m.status ? m.status : EIO;
+			p->exec_errno = m.fail.err ? m.fail.err : EIO;
 			snprintf(p->verdict.message, sizeof(p->verdict.message), "%.*s",
 				 (int)(n - (ssize_t)offsetof(struct msg, text)), m.text);
 		}
@@ -208,7 +208,7 @@ void handle_ctl(struct box *b)
 		record_exit(b, &m);
 		trace("program exited");
 	} else if (m.type == MSG_COUNTED) {
-		b->count_at_kill = m.others;
+		b->count_at_kill = m.counted.left;
 	}
 }
 
@@ -216,16 +216,16 @@ void record_exit(struct box *b, const struct msg *m)
 {
 	struct box_proc *p;
 
-	if (m->id < 0 || m->id >= b->nprocs)
+	if (m->exited.id < 0 || m->exited.id >= b->nprocs)
 		return;
-	p = &b->procs[m->id];
+	p = &b->procs[m->exited.id];
 	p->done = 1;
-	p->wait_status = m->status;
-	p->cpu_ms = m->cpu_ms;
-	p->maxrss_kib = m->maxrss_kib;
+	p->wait_status = m->exited.wait_status;
+	p->cpu_ms = m->exited.cpu_ms;
+	p->maxrss_kib = m->exited.maxrss_kib;
 	p->ended_ms = now_ms();
-	p->verdict.leftover = m->others;
-	p->full_fs = m->full;
+	p->verdict.leftover = m->exited.left;
+	p->full_fs = m->exited.full;
 }
 
 static int ask_count(struct box *b)

@@ -123,7 +123,7 @@ static void __attribute__((noreturn)) child_fail(int report, const char *step)
 	int err = errno;
 	struct msg *m = reply_new(MSG_FAIL);
 
-	m->status = err;
+	m->fail.err = err;
 	snprintf(m->text, sizeof(m->text), "%s", step);
 	send_fds(report, m, offsetof(struct msg, text) + strlen(m->text) + 1, NULL, 0);
 	_exit(127);
@@ -198,11 +198,11 @@ exec_child(const struct msg *m, int in, int out, int err, int report)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(report, "no_new_privs");
 
-	for (int i = 0; i < m->argc && i < 255; i++) {
+	for (int i = 0; i < m->spawn.argc && i < 255; i++) {
 		argv[i] = (char *)p;
 		p += strlen(p) + 1;
 	}
-	argv[m->argc < 255 ? m->argc : 255] = NULL;
+	argv[m->spawn.argc < 255 ? m->spawn.argc : 255] = NULL;
 
 	/* last: from here on every call goes through the filter, and the
 	 * first one must be the sendmsg that hands the listener over */
@@ -324,7 +324,7 @@ static int spawn_child(void *arg)
 {
 	const struct spawn_args *a = arg;
 
-	exec_child(a->m, a->m->has_stdin ? a->fds[0] : -1, a->fds[1], a->fds[2], a->fds[3]);
+	exec_child(a->m, a->m->spawn.has_stdin ? a->fds[0] : -1, a->fds[1], a->fds[2], a->fds[3]);
 }
 
 /*
@@ -339,34 +339,34 @@ static void init_spawn(int ctl, struct msg *m, int *fds, int nfds, pid_t *pids, 
 	pid_t pid = 0;
 	struct msg *r;
 
-	if (nfds != 4 || m->id < 0 || m->id >= npids) {
+	if (nfds != 4 || m->spawn.id < 0 || m->spawn.id >= npids) {
 		status = EINVAL;
 	} else {
 		pid = clone(spawn_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
 		if (pid < 0)
 			status = errno;
 		else
-			pids[m->id] = pid;
+			pids[m->spawn.id] = pid;
 	}
 	for (int i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	r = reply_new(MSG_SPAWNED);
-	r->id = m->id;
-	r->status = status;
-	r->pid = pid > 0 ? pid : 0;
+	r->spawned.id = m->spawn.id;
+	r->spawned.err = status;
+	r->spawned.pid = pid > 0 ? pid : 0;
 	init_send(ctl, r);
 }
 
 /*
  * Open a path of the box for the supervisor, never through a symlink:
- * status 0 asks for O_PATH (what the path is), 1 for reading a regular
- * file. The descriptor goes back with the file's type and size.
+ * for_reading 0 asks for O_PATH (what the path is), 1 for reading a
+ * regular file. The descriptor goes back with the file's type and size.
  */
 static void init_open(int ctl, struct msg *m)
 {
 	struct open_how how = {
-		.flags = (m->status ? O_RDONLY | O_NONBLOCK : O_PATH) | O_CLOEXEC | O_NOFOLLOW,
+		.flags = (m->open.for_reading ? O_RDONLY | O_NONBLOCK : O_PATH) | O_CLOEXEC | O_NOFOLLOW,
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	struct msg *r = reply_new(MSG_OPENED);
@@ -377,26 +377,26 @@ static void init_open(int ctl, struct msg *m)
 	m->text[sizeof(m->text) - 1] = '\0';
 	dir = box_path(m->text, &path, &how.resolve);
 	fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
-	if (fd < 0 && errno == ELOOP && !m->status) {
+	if (fd < 0 && errno == ELOOP && !m->open.for_reading) {
 		/* the path is itself a symlink: say so rather than fail */
 		if (fstatat(dir, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			r->mode = (int)st.st_mode;
-			r->size = st.st_size;
+			r->opened.mode = (int)st.st_mode;
+			r->opened.size = st.st_size;
 		} else {
-			r->status = errno;
+			r->opened.err = errno;
 		}
 		init_send(ctl, r);
 		return;
 	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		r->status = errno;
-	} else if (m->status && !S_ISREG(st.st_mode)) {
-		r->status = EINVAL;
+		r->opened.err = errno;
+	} else if (m->open.for_reading && !S_ISREG(st.st_mode)) {
+		r->opened.err = EINVAL;
 	} else {
-		r->mode = (int)st.st_mode;
-		r->size = st.st_size;
+		r->opened.mode = (int)st.st_mode;
+		r->opened.size = st.st_size;
 	}
-	if (r->status == 0 && m->status) {
+	if (r->opened.err == 0 && m->open.for_reading) {
 		if (send_fds(ctl, r, offsetof(struct msg, text), &fd, 1) < 0)
 			_exit(1);
 	} else {
@@ -422,9 +422,9 @@ static void init_read(int ctl, struct msg *m)
 		close(fd);
 	}
 	if (n < 0)
-		r->status = errno;
+		r->read_done.err = errno;
 	else
-		r->size = n;
+		r->read_done.len = n;
 	if (send_fds(ctl, r, offsetof(struct msg, text) + (n > 0 ? (size_t)n : 0), NULL, 0) < 0)
 		_exit(1);
 }
@@ -469,13 +469,13 @@ static void send_exits(int ctl, const struct exit_record *x, int n)
 	for (int k = 0; k < n; k++) {
 		struct msg *r = reply_new(MSG_EXITED);
 
-		r->id = x[k].id;
-		r->status = x[k].status;
-		r->pid = x[k].pid;
-		r->cpu_ms = x[k].cpu_ms;
-		r->maxrss_kib = x[k].maxrss_kib;
-		r->full = x[k].full;
-		r->others = others;
+		r->exited.id = x[k].id;
+		r->exited.wait_status = x[k].status;
+		r->exited.pid = x[k].pid;
+		r->exited.cpu_ms = x[k].cpu_ms;
+		r->exited.maxrss_kib = x[k].maxrss_kib;
+		r->exited.full = x[k].full;
+		r->exited.left = others;
 		init_send(ctl, r);
 	}
 }
@@ -630,9 +630,9 @@ serve:
 		goto failed;
 	}
 	r = reply_new(MSG_READY);
-	r->others = cgroupns;
+	r->ready.cgroupns = cgroupns;
 	snprintf(r->text, sizeof(r->text), "%s", mnt_skipped());
-	r->status = (int)(degraded | (no_hostname ? MNT_NO_HOSTNAME : 0));
+	r->ready.degraded = degraded | (no_hostname ? MNT_NO_HOSTNAME : 0);
 	proc_bound = (degraded & MNT_PROC_BOUND) != 0;
 	init_send(ctl, r);
 	/* while the supervisor prepares its first request; a program is
@@ -678,7 +678,7 @@ serve:
 				int others = count_processes();
 
 				r = reply_new(MSG_COUNTED);
-				r->others = others;
+				r->counted.left = others;
 				init_send(ctl, r);
 			} else if (m->type == MSG_OPEN) {
 				init_open(ctl, m);
@@ -686,13 +686,13 @@ serve:
 				init_read(ctl, m);
 			} else if (m->type == MSG_SEMVAL) {
 				/* a semaphore's value is not in /proc/sysvipc/sem */
-				int id = semget((key_t)m->size, 0, 0);
-				int v = id < 0 ? -1 : semctl(id, m->id, GETVAL);
+				int id = semget((key_t)m->semval.key, 0, 0);
+				int v = id < 0 ? -1 : semctl(id, m->semval.num, GETVAL);
 				int err = v < 0 ? errno : 0;
 
 				r = reply_new(MSG_SEMVAL_DONE);
-				r->status = err;
-				r->size = v;
+				r->semval_done.err = err;
+				r->semval_done.value = v;
 				init_send(ctl, r);
 			}
 		}
@@ -700,8 +700,8 @@ serve:
 
 failed:
 	r = reply_new(MSG_FAIL);
-	r->status = me.err;
-	r->bad_input = me.bad_input;
+	r->fail.err = me.err;
+	r->fail.bad_input = me.bad_input;
 	snprintf(r->text, sizeof(r->text), "%s%s%s%s", me.step, me.path[0] ? " '" : "",
 		 me.path, me.path[0] ? "'" : "");
 	init_send(ctl, r);

@@ -59,9 +59,9 @@ int box_stat(struct box *b, const char *path, struct box_stat *st)
 	m->type = MSG_OPEN;
 	snprintf(m->text, sizeof(m->text), "%s", path);
 	if (request(b, m, strlen(m->text) + 1, MSG_OPENED, m + 1, NULL) == 0) {
-		ret = -m[1].status;
-		st->mode = (unsigned)m[1].mode;
-		st->size = m[1].size;
+		ret = -m[1].opened.err;
+		st->mode = (unsigned)m[1].opened.mode;
+		st->size = m[1].opened.size;
 	}
 	free(m);
 	return ret;
@@ -75,10 +75,10 @@ int box_open(struct box *b, const char *path)
 	if (!m)
 		return -ENOMEM;
 	m->type = MSG_OPEN;
-	m->status = 1;
+	m->open.for_reading = 1;
 	snprintf(m->text, sizeof(m->text), "%s", path);
 	if (request(b, m, strlen(m->text) + 1, MSG_OPENED, m + 1, &fd) == 0)
-		ret = m[1].status ? -m[1].status : fd >= 0 ? fd : -EIO;
+		ret = m[1].opened.err ? -m[1].opened.err : fd >= 0 ? fd : -EIO;
 	free(m);
 	return ret;
 }
@@ -93,10 +93,11 @@ ssize_t box_read(struct box *b, const char *path, char *buf, size_t size)
 	m->type = MSG_READ;
 	snprintf(m->text, sizeof(m->text), "%s", path);
 	if (request(b, m, strlen(m->text) + 1, MSG_READ_DONE, m + 1, NULL) == 0) {
-		if (m[1].status) {
-			ret = -m[1].status;
+		if (m[1].read_done.err) {
+			ret = -m[1].read_done.err;
 		} else {
-			size_t n = (size_t)m[1].size < size - 1 ? (size_t)m[1].size : size - 1;
+			size_t n = (size_t)m[1].read_done.len < size - 1 ? (size_t)m[1].read_done.len :
+				   size - 1;
 
 			memcpy(buf, m[1].text, n);
 			buf[n] = '\0';
@@ -115,10 +116,10 @@ int box_semval(struct box *b, long key, int num)
 	if (!m)
 		return -ENOMEM;
 	m->type = MSG_SEMVAL;
-	m->size = key;
-	m->id = num;
+	m->semval.key = key;
+	m->semval.num = num;
 	if (request(b, m, 0, MSG_SEMVAL_DONE, m + 1, NULL) == 0)
-		ret = m[1].status ? -m[1].status : (int)m[1].size;
+		ret = m[1].semval_done.err ? -m[1].semval_done.err : m[1].semval_done.value;
 	free(m);
 	return ret;
 }

@@ -101,17 +101,17 @@ int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 		b->procs = np;
 		b->cap = cap;
 	}
-	for (m->argc = 0; s->argv[m->argc]; m->argc++) {
-		size_t len = strlen(s->argv[m->argc]) + 1;
+	for (m->spawn.argc = 0; s->argv[m->spawn.argc]; m->spawn.argc++) {
+		size_t len = strlen(s->argv[m->spawn.argc]) + 1;
 
-		if (used + len > sizeof(m->text) || m->argc == 255) {
+		if (used + len > sizeof(m->text) || m->spawn.argc == 255) {
 			set_error(err, BOX_EBADINPUT, "the command line is too long");
 			goto out;
 		}
-		memcpy(m->text + used, s->argv[m->argc], len);
+		memcpy(m->text + used, s->argv[m->spawn.argc], len);
 		used += len;
 	}
-	if (m->argc == 0) {
+	if (m->spawn.argc == 0) {
 		set_error(err, BOX_EBADINPUT, "no command to run");
 		goto out;
 	}
@@ -148,8 +148,8 @@ int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 	p->out.data[0] = p->err.data[0] = '\0';
 
 	m->type = MSG_SPAWN;
-	m->id = id;
-	m->has_stdin = s->stdin_fd >= 0;
+	m->spawn.id = id;
+	m->spawn.has_stdin = s->stdin_fd >= 0;
 	fds[0] = s->stdin_fd >= 0 ? s->stdin_fd : out[1];	/* placeholder, unused */
 	fds[1] = out[1];
 	fds[2] = errp[1];
@@ -169,13 +169,13 @@ int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 			kill_box(b, BOX_INTERNAL, LIMIT_NONE, -1);
 			goto out;
 		}
-		if (r.type == MSG_SPAWNED && r.id == id) {
-			if (r.status) {
+		if (r.type == MSG_SPAWNED && r.spawned.id == id) {
+			if (r.spawned.err) {
 				set_error(err, BOX_EINTERNAL, "cannot fork in the box: %s",
-					  strerror(r.status));
+					  strerror(r.spawned.err));
 				goto out;
 			}
-			p->box_pid = r.pid;
+			p->box_pid = r.spawned.pid;
 			break;
 		}
 		if (r.type == MSG_EXITED)

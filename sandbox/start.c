@@ -69,10 +69,10 @@ static int wait_ready(struct box *b, struct box_error *err, int *refused)
 	/* init sends a text without its NUL */
 	if (n > 0 && n < (ssize_t)sizeof(m))
 		((char *)&m)[n] = '\0';
-	*refused = n > 0 && m.type == MSG_FAIL && !m.bad_input &&
-		   (m.status == EPERM || m.status == EACCES);
+	*refused = n > 0 && m.type == MSG_FAIL && !m.fail.bad_input &&
+		   (m.fail.err == EPERM || m.fail.err == EACCES);
 	if (n > 0 && m.type == MSG_READY) {
-		if (b->iso.cgroupns && !m.others) {
+		if (b->iso.cgroupns && !m.ready.cgroupns) {
 			b->iso.cgroupns = 0;
 			note(b, "no cgroup namespace");
 		}
@@ -80,26 +80,26 @@ static int wait_ready(struct box *b, struct box_error *err, int *refused)
 		m.text[sizeof(m.text) - 1] = '\0';
 		if (m.text[0])
 			note(b, "%.150s", m.text);
-		if (m.status & MNT_PROC_BOUND) {
+		if (m.ready.degraded & MNT_PROC_BOUND) {
 			b->iso.proc = "bound";
 			note(b, "/proc is the one ipcgrade sees (a fresh one is refused where a "
 			     "container masks parts of it): programs see processes outside the box");
 		}
-		if (m.status & MNT_NO_HOSTNAME)
+		if (m.ready.degraded & MNT_NO_HOSTNAME)
 			note(b, "sethostname() is refused here: the box's uts namespace keeps "
 			     "the machine's name");
-		if (m.status & MNT_IPC_DEFAULT)
+		if (m.ready.degraded & MNT_IPC_DEFAULT)
 			note(b, "/proc/sys is read-only here: the box's ipc namespace keeps the "
 			     "kernel's SysV limits");
 		return 0;
 	}
 	if (n > 0 && m.type == MSG_FAIL) {
 		m.text[sizeof(m.text) - 1] = '\0';
-		if (m.bad_input)
+		if (m.fail.bad_input)
 			return set_error(err, BOX_EBADINPUT, "%s in '%s'", m.text,
 					 b->cfg.copy_dir ? b->cfg.copy_dir : "");
 		return set_error(err, BOX_EINTERNAL, "cannot build the box: %s: %s",
-				 m.text, strerror(m.status));
+				 m.text, strerror(m.fail.err));
 	}
 	return set_error(err, BOX_EINTERNAL, "the box's init died while starting");
 }
