@@ -45,7 +45,7 @@ SANDBOX_SRC := sandbox/box.c sandbox/start.c sandbox/spawn.c sandbox/events.c sa
 	sandbox/finish.c sandbox/verdict.c sandbox/cli.c sandbox/host.c sandbox/limits.c sandbox/policy.c \
 	sandbox/util.c
 # small helpers both the box and the harness use (common/*.h say what)
-COMMON_SRC := common/number.c
+COMMON_SRC := common/number.c common/io.c common/clock.c
 SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/sandbox/initimg.o
 # The box's pid 1 is a static program of its own, carried inside the
 # supervisor (sandbox/initimg.S), built against musl: glibc's static
@@ -55,7 +55,7 @@ SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:%.c=$(BUILD)/%.o) $(
 # cannot link a static PIE, and init's only input is the supervisor's.
 MUSL_CC := musl-gcc
 INIT_SRC := sandbox/init.c sandbox/host.c sandbox/mnt.c sandbox/limits.c sandbox/util.c
-INIT_OBJ := $(INIT_SRC:sandbox/%.c=$(BUILD)/init/%.o)
+INIT_OBJ := $(INIT_SRC:sandbox/%.c=$(BUILD)/init/%.o) $(BUILD)/init/common/io.o
 INIT_CFLAGS = -std=gnu11 $(WARN) -O2 -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection $(CFLAGS) $(DEPFLAGS) -isystem $(BUILD)/init/kernel-headers
 HARNESS_SRC := harness/ipcgrade.c harness/commands.c harness/grade.c harness/refcache.c \
@@ -132,6 +132,10 @@ $(BUILD)/init/kernel-headers: | libs
 	@rm -rf $@ && mv $@.tmp $@
 
 $(BUILD)/init/%.o: sandbox/%.c | $(BUILD)/init/kernel-headers
+	$(MUSL_CC) $(INIT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/init/common/%.o: common/%.c | $(BUILD)/init/kernel-headers
+	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(INIT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/ipcbox-init: $(INIT_OBJ)

@@ -35,7 +35,8 @@
 #include "gradebook.h"
 #include "scenario.h"
 #include "strbuf.h"
-#include "../sandbox/util.h"
+#include "../common/clock.h"
+#include "../common/io.h"
 
 #include <dirent.h>
 #include <errno.h>

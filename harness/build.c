@@ -2,7 +2,7 @@
 #include "build.h"
 #include "strbuf.h"
 #include "../sandbox/box.h"
-#include "../sandbox/util.h"
+#include "../common/io.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -23,7 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../sandbox/util.h"
+#include "../common/clock.h"
+#include "../common/io.h"
 
 /* what an eval function looks at */
 struct subject {

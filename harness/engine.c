@@ -14,7 +14,8 @@
 #include "testrun.h"
 #include "../sandbox/box.h"
 #include "../sandbox/cli.h"
-#include "../sandbox/util.h"
+#include "../common/clock.h"
+#include "../common/io.h"
 
 #include <errno.h>
 #include <fcntl.h>

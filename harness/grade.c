@@ -10,7 +10,7 @@
 #include "files.h"
 #include "refcache.h"
 #include "strbuf.h"
-#include "../sandbox/util.h"
+#include "../common/clock.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -54,7 +54,7 @@
 #define _GNU_SOURCE
 #include "hang.h"
 #include "../sandbox/box.h"
-#include "../sandbox/util.h"
+#include "../common/clock.h"
 #include "cond.h"
 
 #include <fcntl.h>

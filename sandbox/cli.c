@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "box.h"
-#include "util.h"
+#include "../common/io.h"
 #include "../common/number.h"
 
 #include <errno.h>

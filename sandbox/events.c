@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include "box_internal.h"
 #include "util.h"
+#include "../common/clock.h"
+#include "../common/io.h"
 
 #include <errno.h>
 #include <limits.h>

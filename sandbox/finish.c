@@ -7,7 +7,7 @@
 #define _GNU_SOURCE
 #include "box_internal.h"
 #include "host.h"
-#include "util.h"
+#include "../common/clock.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -30,6 +30,7 @@
 #include "mnt.h"
 #include "proto.h"
 #include "util.h"
+#include "../common/io.h"
 
 #include <dirent.h>
 #include <errno.h>

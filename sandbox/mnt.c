@@ -2,6 +2,7 @@
 #include "mnt.h"
 #include "box.h"
 #include "util.h"
+#include "../common/io.h"
 
 #include <dirent.h>
 #include <errno.h>

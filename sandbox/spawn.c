@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "box_internal.h"
 #include "util.h"
+#include "../common/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,6 +10,8 @@
 #include "host.h"
 #include "mnt.h"
 #include "util.h"
+#include "../common/clock.h"
+#include "../common/io.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /*
- * Small helpers shared by the box's modules: full reads and writes that
- * retry on EINTR, descriptor passing over Unix sockets, and a monotonic
- * clock in milliseconds.
+ * Small helpers of the box's own (its supervisor and its init): whole
+ * small files, and descriptor passing over Unix sockets. What the harness
+ * shares with the box is in common/ (io.h: reads and writes; clock.h).
  *
  * Every function returns 0 (or a count) on success and -1 with errno set on
  * failure; none of them prints.
@@ -12,13 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-/* write all of buf, retrying short writes and EINTR */
-int xwrite_all(int fd, const void *buf, size_t len);
-/* read until len bytes or EOF; returns bytes read (short only at EOF) */
-ssize_t xread_full(int fd, void *buf, size_t len);
-/* read once, retrying EINTR */
-ssize_t xread(int fd, void *buf, size_t len);
 
 /* write a whole small file (procfs, cgroupfs); 0 or -1 */
 int write_file(const char *path, const char *text);
@@ -34,8 +27,5 @@ ssize_t read_file(const char *path, char *buf, size_t size);
  */
 int send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
 ssize_t recv_fds(int sock, void *buf, size_t len, int *fds, int *nfds, pid_t *pid);
-
-/* CLOCK_MONOTONIC in milliseconds */
-int64_t now_ms(void);
 
 #endif

@@ -5,7 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "box_internal.h"
-#include "util.h"
+#include "../common/clock.h"
 
 #include <signal.h>
 #include <stdio.h>
