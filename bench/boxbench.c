@@ -72,7 +72,7 @@ static double run_inproc(void)
 	box_config_init(&cfg);
 	if (box_run(&cfg, &(struct box_spawn){ .argv = argv, .stdin_fd = -1 }, NULL, NULL, &b, &err) < 0)
 		return -1;
-	ok = box_proc(b, 0)->verdict.status == BOX_OK;
+	ok = box_result(b, 0)->verdict.status == BOX_OK;
 	box_free(b);
 	return ok ? now() - t0 : -1;
 }

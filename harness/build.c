@@ -17,14 +17,14 @@
 static int run_in(struct box *b, char **argv, struct strbuf *log)
 {
 	struct box_error err;
-	struct box_proc *p;
+	const struct box_proc *p;
 	int idx = box_spawn(b, &(struct box_spawn){ .argv = argv, .stdin_fd = -1 }, &err);
 
 	if (idx < 0) {
 		sb_addf(log, "cannot run %s: %s\n", argv[0], err.message);
 		return -1;
 	}
-	p = box_proc(b, idx);
+	p = box_result(b, idx);
 	while (!box_finished(b) && (!p->done || !p->out.eof || !p->err.eof))
 		if (box_pump(b, -1) < 0)
 			break;

@@ -119,7 +119,6 @@ int set_error(struct box_error *err, enum box_error_kind kind, const char *fmt, 
 }
 
 int box_nprocs(const struct box *b) { return b->nprocs; }
-struct box_proc *box_proc(struct box *b, int i) { return &b->procs[i]; }
 const struct box_proc *box_result(const struct box *b, int i) { return &b->procs[i]; }
 void box_hold_output(struct box *b, int i, int hold) { b->procs[i].hold_output = hold; }
 
@@ -150,7 +149,7 @@ int box_run(const struct box_config *cfg, const struct box_spawn *spawn,
 		box_free(b);
 		return -1;
 	}
-	p = box_proc(b, 0);
+	p = &b->procs[0];
 	/* until the program has ended, its report channel is done (so an
 	 * exec failure is known) and the box has not been stopped */
 	while (!b->finished && (!p->done || p->report_fd >= 0))

@@ -23,7 +23,7 @@
  *      stdout and stderr are captured by the box.
  *   4. box_pump(box, timeout_ms): waits for events (output, exits, denied
  *      calls, limits) for at most timeout_ms; call it until the programs
- *      you wait for are done (box_proc(box, i)->done) or box->finished.
+ *      you wait for are done (box_result(box, i)->done) or box_finished(box).
  *   5. box_finish(box): kills whatever still runs, reaps init, collects
  *      the box-wide figures (peak memory, process count, cgroup events) and
  *      fills each program's verdict. Safe to call more than once.
@@ -144,8 +144,9 @@ struct box_spawn {
 	int stdin_fd;		/* -1 for /dev/null */
 	int stdout_full;	/* stdout starts as a pipe already full of filler:
 				 * the program's first write to it blocks until
-				 * the caller stops holding its output (set
-				 * hold_output before the next box_poll()). The
+				 * the caller stops holding its output (call
+				 * box_hold_output() before the next box_pump()
+				 * to hold it). The
 				 * filler is dropped unread; the program's own
 				 * bytes follow it. This freezes a program at the
 				 * moment of its first output, so that its state
@@ -173,7 +174,6 @@ void box_finish(struct box *box);
 void box_free(struct box *box);
 
 int box_nprocs(const struct box *box);
-struct box_proc *box_proc(struct box *box, int i);
 /* program i's record, read-only: all a caller outside the box needs */
 const struct box_proc *box_result(const struct box *box, int i);
 /* stop (1) or resume (0) reading program i's stdout: a program writing

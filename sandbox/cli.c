@@ -71,7 +71,7 @@ json_t *box_isolation_json(const struct box_isolation *iso)
 
 static json_t *verdict_json(struct box *b)
 {
-	struct box_proc *p = box_proc(b, 0);
+	const struct box_proc *p = box_result(b, 0);
 	const struct box_verdict *v = &p->verdict;
 	const struct box_limits *l = box_limits(b);
 	const char *lim = box_limit_name(v->limit);
@@ -80,7 +80,7 @@ static json_t *verdict_json(struct box *b)
 
 	for (int i = 0; i < box_nviolations(b); i++) {
 		const struct box_violation *x = box_violation(b, i);
-		const char *name = x->proc >= 0 ? box_proc(b, x->proc)->name : "?";
+		const char *name = x->proc >= 0 ? box_result(b, x->proc)->name : "?";
 
 		json_array_append_new(viol, json_pack("{s:s,s:s,s:i,s:s,s:s}", "program", name,
 						      "process", x->process,
@@ -232,7 +232,7 @@ int box_cli_run(const char *prog, int argc, char **argv)
 		return err.kind == BOX_EBADINPUT ? 2 : 3;
 	}
 	{
-		const struct box_verdict *vd = &box_proc(b, 0)->verdict;
+		const struct box_verdict *vd = &box_result(b, 0)->verdict;
 		const struct box_isolation *iso = box_isolation(b);
 		json_t *j;
 
