@@ -3,7 +3,7 @@
 #   ok COND DESC         pass when the command COND succeeds
 #   is GOT WANT DESC     pass when the two strings are equal
 #   skip DESC REASON     a check that cannot run here, said so
-#   diag TEXT            a comment line
+#   diag TEXT...         comment lines, one per line of TEXT
 #   mutant LAB/M         a mutant made whole, for grading by hand
 # At exit it prints the plan and "N passed, N failed[, N skipped]", and
 # exits non-zero if anything failed.
@@ -21,7 +21,9 @@ _report() {
 trap '_report' EXIT
 
 plan_skip() { echo "1..0 # SKIP $*"; trap - EXIT; exit 0; }
-diag() { printf '# %s\n' "$@"; }
+# every line of every argument: a line of a program's output that came
+# bare ("1..8", "ok 3") would be read as TAP and break the plan
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
 pass() { _n=$((_n + 1)); _pass=$((_pass + 1)); echo "ok $_n - $*"; }
 fail() { _n=$((_n + 1)); _fail=$((_fail + 1)); echo "not ok $_n - $*"; }
