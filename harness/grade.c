@@ -249,8 +249,7 @@ json_t *grade_repeated(const struct grader *g, const char *dir, int hidden_too, 
 							"steps_ms", (json_int_t)t_boxes));
 	/* where the deadlines came from (docs/scenarios.md, "Deadlines") */
 	{
-		json_t *dl = json_pack("{s:s,s:i,s:i}", "source", times.source, "factor", DEADLINE_FACTOR,
-				       "floor_ms", DEADLINE_FLOOR_MS);
+		json_t *dl = json_pack("{s:s,s:i}", "source", times.source, "factor", DEADLINE_FACTOR);
 
 		if (times.file)
 			json_object_set_new(dl, "cache", json_string(times.file));

@@ -170,6 +170,7 @@ static json_t *measure(const struct grader *g, const char *refdir)
 	e.build_log = "";
 	e.violations = json_array();
 	e.times = times;
+	e.measuring = 1;
 	for (int i = 0; ok && i < g->ntests; i++) {
 		const struct test *t = &g->tests[i];
 		int student = 0;

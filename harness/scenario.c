@@ -642,7 +642,6 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 		if ((v = opt_value(&p->tok[i], "within"))) {
 			if (parse_duration(p, v, &st->within_ms) < 0)
 				return -1;
-			st->within_set = 1;
 		} else if ((v = opt_value(&p->tok[i], "hint"))) {
 			st->hint = xstrndup(v, strlen(v));
 		} else if (!strcmp(verb, "start") && opt_value(&p->tok[i], "stdin")) {

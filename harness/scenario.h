@@ -83,8 +83,7 @@ struct step {
 	int signal;
 	/* wait, expect */
 	struct cond cond;
-	int64_t within_ms;	/* wait and expect deadline: within=, or 2 s */
-	int within_set;		/* within= was written: the author's own deadline */
+	int64_t within_ms;	/* wait and expect deadline */
 	char *hint;
 };
 
