@@ -267,8 +267,10 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	ends = (cond_info(st->cond.kind)->flags & COND_END) != 0;
 	waiting = st->kind == STEP_WAIT || ends;
 	limit = waiting ? step_deadline(r, st) : st->within_ms;
+	/* a disturbed run is slower by design; the reference being timed must
+	 * not lose a step's time to a loaded moment */
 	if (waiting && (r->e->perturb || r->e->measuring))
-		r->dl_ms = limit *= PERTURB_SLACK;	/* the disturbance slows every program */
+		r->dl_ms = limit *= PERTURB_SLACK;
 	begin = now_ms();
 	deadline = begin + limit;
 	hang_begin(&hw);
