@@ -55,9 +55,10 @@ static const struct command commands[] = {
 	  "  --seed S         the first run's seed (run r uses S+r; default: from the clock,\n"
 	  "                   and printed): --repeat 1 --seed S repeats one run's choices\n"
 	  "F may be '-' for stdout. The text report goes to stdout.\n"
-	  "Deadlines derive from the reference's own time for each step on this machine\n"
-	  "(docs/scenarios.md, \"Deadlines\"); IPCGRADE_DEADLINES=scenario keeps the\n"
-	  "scenario's, IPCGRADE_CACHE=DIR|off says where the reference's times are kept.\n"
+	  "A wait's deadline is the scenario's, or 10 x the reference's own time for the\n"
+	  "step on this machine where that is longer (docs/scenarios.md, \"Deadlines\");\n"
+	  "IPCGRADE_DEADLINES=scenario keeps the scenario's, IPCGRADE_CACHE=DIR|off\n"
+	  "says where the reference's times are kept.\n"
 	  "exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 harness failure\n" },
 	{ "batch", cmd_batch, "ASSIGNMENT SUBMISSIONS [-j N] [--db F] [--csv F] ...: grade a class", NULL },
 	{ "stats", cmd_stats, "DB: score histogram, pass rates, the most common causes of failure", NULL },
