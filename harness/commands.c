@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int cmd_list(int argc, char **argv)
@@ -113,7 +114,8 @@ int cmd_check(int argc, char **argv)
 
 int cmd_grade(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_GS, O_JUNIT, O_HTML, O_MD, O_HIDDEN, O_VERBOSE, O_DEBUG };
+	enum { O_JSON = 256, O_GS, O_JUNIT, O_HTML, O_MD, O_HIDDEN, O_VERBOSE, O_DEBUG, O_REPEAT,
+	       O_SEED };
 	static const struct option opts[] = {
 		{ "json", required_argument, NULL, O_JSON },
 		{ "gradescope", required_argument, NULL, O_GS },
@@ -123,9 +125,15 @@ int cmd_grade(int argc, char **argv)
 		{ "hidden", no_argument, NULL, O_HIDDEN },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "debug", no_argument, NULL, O_DEBUG },
+		{ "repeat", required_argument, NULL, O_REPEAT },
+		{ "seed", required_argument, NULL, O_SEED },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out[5] = { NULL };
+	const char *seed_arg = NULL;
+	uint64_t seed = 0;
+	int repeat = 0;
+	char *end;
 	struct report_options opt = { .color = isatty(1), .show_hidden = 0 };
 	struct grader g;
 	json_t *result;
@@ -145,22 +153,50 @@ int cmd_grade(int argc, char **argv)
 		case O_HIDDEN: opt.show_hidden = 1; break;
 		case O_VERBOSE: opt.verbose = 1; break;
 		case O_DEBUG: opt.debug = 1; break;
+		case O_REPEAT:
+			errno = 0;
+			repeat = (int)strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || repeat < 1 || repeat > 1000) {
+				fprintf(stderr, "ipcgrade: --repeat '%s': give a number of runs from 1 to 1000\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case O_SEED:
+			errno = 0;
+			seed = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-') {
+				fprintf(stderr, "ipcgrade: --seed '%s' is not a number (0 or more)\n", optarg);
+				return 2;
+			}
+			seed_arg = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: ipcgrade grade ASSIGNMENT DIR [--json F] [--gradescope F] "
-				"[--junit F] [--md F] [--hidden] [--debug]\n");
+				"[--junit F] [--md F] [--hidden] [--debug] [--repeat N [--seed S]]\n");
 			return 2;
 		}
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "usage: ipcgrade grade ASSIGNMENT DIR [--json F] [--gradescope F] "
-			"[--junit F] [--md F] [--hidden] [--debug]\n");
+			"[--junit F] [--md F] [--hidden] [--debug] [--repeat N [--seed S]]\n");
 		return 2;
+	}
+	if (seed_arg && !repeat) {
+		fprintf(stderr, "ipcgrade: --seed chooses the disturbance of --repeat's runs: give "
+			"--repeat N too (--repeat 1 --seed S repeats one run)\n");
+		return 2;
+	}
+	if (repeat && !seed_arg) {
+		/* any seed will do; it is said, so that the runs can be made again */
+		seed = (uint64_t)time(NULL) % 1000000;
+		fprintf(stderr, "ipcgrade: --repeat %d with --seed %llu\n", repeat, (unsigned long long)seed);
 	}
 	if (load_grader(argv[optind], &g) < 0)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	/* grade runs every test; --hidden shows the hidden ones in text */
-	result = grade_submission(&g, argv[optind + 1], 1, &status);
+	result = grade_repeated(&g, argv[optind + 1], 1, repeat, seed, &status);
 	if (result) {
 		static const char *const names[] = { "text", "json", "gradescope", "junit", "markdown" };
 

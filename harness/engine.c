@@ -142,6 +142,7 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 		sb_addf(fb, "%s could not be started: %s", prog, strerror(ret));
 		return -1;
 	}
+	perturb_started(r, s, box_result(r->box, idx)->pid);
 	return 0;
 }
 
@@ -177,16 +178,54 @@ static void settle(struct run *r, pid_t pid)
 	}
 }
 
+/*
+ * The deadline of a wait or expect step on this machine (docs/scenarios.md,
+ * "Deadlines"). The reference's own time for the step, in the same
+ * scenario on this machine, says what the step costs here: where
+ * DEADLINE_FACTOR times it is longer than the scenario's deadline (a slow
+ * CI runner, a loaded machine), that is the deadline, so correct code is
+ * not failed for the machine's slowness. It is never shorter than the
+ * scenario's: a correct program may be far slower than the reference (a
+ * pipecat copying a byte at a time took 67 times the reference's time in
+ * one step, 1.5 s), and a fast machine does not make it fast; waits that
+ * cannot succeed end early anyway (hang.h). A step whose time is unknown
+ * keeps the scenario's deadline. Never past the box's wall limit, which
+ * stops everything first.
+ */
+static int64_t step_deadline(struct run *r, const struct step *st)
+{
+	const json_t *times = r->e->ref_times ? json_object_get(r->e->ref_times, r->t->id) : NULL;
+	const json_t *v = json_array_size(times) == (size_t)r->t->nsteps ?
+		json_array_get(times, (size_t)(st - r->t->steps)) : NULL;
+	int64_t wall = r->e->grader->wall_ms ? r->e->grader->wall_ms : 30000, ms;
+
+	r->dl_ref_ms = -1;
+	r->dl_source = "scenario";
+	r->dl_ms = r->dl_scenario_ms = st->within_ms;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return r->dl_ms;
+	r->dl_ref_ms = json_integer_value(v);
+	ms = r->dl_ref_ms * DEADLINE_FACTOR;
+	if (ms > wall)
+		ms = wall;
+	if (ms > st->within_ms) {
+		r->dl_source = "reference";
+		r->dl_ms = ms;
+	}
+	return r->dl_ms;
+}
+
 static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 {
 	struct started *s = st->proc ? run_find(r, st->proc) : NULL;
 	struct strbuf why = { 0 };
-	int64_t deadline;
+	int64_t deadline, begin, limit;
 	int ok, ends, waiting;
 	int64_t hung = -1;	/* when the wait ended early, since it began */
 	struct hang_watch hw;
 	struct strbuf spun = { 0 };	/* why the wait ended early: a spinner */
 
+	r->dl_source = NULL;
 	switch (st->kind) {
 	case STEP_START:
 		return do_start(r, st, fb);
@@ -228,7 +267,13 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	/* expect waits only for what must be over first: a process's end */
 	ends = (cond_info(st->cond.kind)->flags & COND_END) != 0;
 	waiting = st->kind == STEP_WAIT || ends;
-	deadline = now_ms() + st->within_ms;
+	limit = waiting ? step_deadline(r, st) : st->within_ms;
+	/* a disturbed run is slower by design; the reference being timed must
+	 * not lose a step's time to a loaded moment */
+	if (waiting && (r->e->perturb || r->e->measuring))
+		r->dl_ms = limit *= PERTURB_SLACK;
+	begin = now_ms();
+	deadline = begin + limit;
 	hang_begin(&hw);
 	for (;;) {
 		if (st->kind == STEP_EXPECT && ends && !cond_decidable(r, st)) {
@@ -252,7 +297,7 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 			if (!(st->kind == STEP_EXPECT && ends && !cond_decidable(r, st)) &&
 			    (ok = cond_eval(r, st, &why)) != 0)
 				break;
-			hung = now_ms() - (deadline - st->within_ms);
+			hung = now_ms() - begin;
 			event(r, "ended early: every process waits on another (hang)");
 			break;
 		}
@@ -268,6 +313,9 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		feed_pump(r, POLL_MS);
 	}
 	if (ok == 1) {
+		/* what the step took, for the deadlines of later gradings */
+		if (waiting && r->step_ms)
+			r->step_ms[st - r->t->steps] = now_ms() - begin;
 		sb_release(&why);
 		sb_release(&spun);
 		return 0;
@@ -282,16 +330,16 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	/* the condition in the grader's own words */
 	sb_addf(fb, " %s", cond_info(st->cond.kind)->phrase);
 	if (waiting)
-		sb_addf(fb, " (within %.1f s)", (double)st->within_ms / 1000);
+		sb_addf(fb, " (within %.1f s)", (double)limit / 1000);
 	sb_addf(fb, "\nWhat happened: %s", sb_str(&why));
 	if (hung >= 0)
 		sb_addf(fb, "\nNothing can change any more: every process left in the box (if any) "
 			"sleeps in a wait that only another of them could end, and none can run. The wait ended after "
 			"%.2f s instead of at its deadline of %.1f s.", (double)hung / 1000,
-			(double)st->within_ms / 1000);
+			(double)limit / 1000);
 	if (spun.len)
 		sb_addf(fb, "\nThe wait ended early: %s (its deadline was %.1f s).", sb_str(&spun),
-			(double)st->within_ms / 1000);
+			(double)limit / 1000);
 	if (st->hint)
 		sb_addf(fb, "\nHint: %s", st->hint);
 	diagnose(r, fb);
@@ -361,10 +409,16 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 	if (!e->grader->allow && !e->grader->deny)
 		cfg.delta = NULL;
 	r.t0 = now_ms();
+	r.burner = -1;
+	r.step_ms = calloc((size_t)t->nsteps + 1, sizeof(*r.step_ms));
+	for (int i = 0; r.step_ms && i < t->nsteps; i++)
+		r.step_ms[i] = -1;
 	if (box_new(&cfg, &r.box, &err) < 0) {
 		sb_addf(&fb, "the harness could not make a box: %s", err.message);
 		failed = 2;
 	}
+	if (r.box)
+		perturb_begin(&r);
 	if (r.box && !e->isolation)
 		e->isolation = box_isolation_json(box_isolation(r.box));
 	for (int i = 0; !failed && i < t->nsteps; i++) {
@@ -380,6 +434,7 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 	}
 	/* the steps are over: the test's time, on the clock of its events */
 	duration = now_ms() - r.t0;
+	perturb_end(&r);
 	if (r.box) {
 		box_finish(r.box);
 		{
@@ -422,6 +477,26 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 	json_object_set_new(res, "duration_ms", json_integer((json_int_t)duration));
 	if (failed == 2)
 		json_object_set_new(res, "harness_error", json_true());
+	/* the deadline of the wait that failed, and where it came from */
+	if (failed == 1 && r.dl_source) {
+		json_t *dl = json_pack("{s:I,s:s,s:I}", "ms", (json_int_t)r.dl_ms, "source", r.dl_source,
+				       "scenario_ms", (json_int_t)r.dl_scenario_ms);
+
+		if (r.dl_ref_ms >= 0)
+			json_object_set_new(dl, "reference_ms", json_integer((json_int_t)r.dl_ref_ms));
+		json_object_set_new(res, "deadline", dl);
+	}
+	if (r.perturbation)
+		json_object_set_new(res, "perturbation", r.perturbation);
+	if (e->times && r.step_ms) {
+		json_t *times = json_array();
+
+		for (int i = 0; i < t->nsteps; i++)
+			json_array_append_new(times, r.step_ms[i] >= 0 ?
+					      json_integer((json_int_t)r.step_ms[i]) : json_null());
+		json_object_set_new(e->times, t->id, times);
+	}
+	free(r.step_ms);
 	sb_release(&fb);
 	return res;
 }

@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "files.h"
 #include "refcache.h"
+#include "reftimes.h"
 #include "strbuf.h"
 #include "../common/clock.h"
 
@@ -96,8 +97,57 @@ int load_grader(const char *name, struct grader *g)
  * Grade one submission: the native JSON result, or NULL on a harness
  * failure (said on stderr). *status gets 2 for bad input.
  */
+/* test t run `repeat` times, disturbed, as one result (grade_repeated()) */
+static json_t *run_repeated(struct engine *e, const struct test *t, int repeat, uint64_t seed)
+{
+	json_t *kept = NULL, *failed_seeds = json_array();
+	int passed = 0;
+
+	e->perturb = 1;
+	for (int r = 0; r < repeat; r++) {
+		json_t *tr;
+		int ok;
+
+		e->perturb_seed = seed + (uint64_t)r;
+		tr = engine_run_test(e, t);
+		ok = !strcmp(json_string_value(json_object_get(tr, "status")) ?: "", "passed");
+		passed += ok;
+		if (!ok)
+			json_array_append_new(failed_seeds, json_integer((json_int_t)e->perturb_seed));
+		/* the first failure is the one to explain; else the first run */
+		if (!kept || (!ok && json_array_size(failed_seeds) == 1)) {
+			json_decref(kept);
+			kept = tr;
+		} else {
+			json_decref(tr);
+		}
+	}
+	json_object_set_new(kept, "repeat", json_pack("{s:i,s:i,s:I,s:o}", "runs", repeat, "passed", passed,
+						      "seed", (json_int_t)seed, "failed_seeds", failed_seeds));
+	if (passed && passed < repeat) {
+		/* a failure that depends on the run: say so where every format shows it */
+		const char *fb = json_string_value(json_object_get(kept, "feedback")) ?: "";
+		struct strbuf more = { 0 };
+
+		sb_addf(&more, "%s\nThis test passed %d of %d disturbed runs: its result depends on "
+			"the scheduling (a race). `--repeat 1 --seed %lld` repeats the choices of the "
+			"failing run above.", fb, passed, repeat,
+			(long long)json_integer_value(json_array_get(failed_seeds, 0)));
+		json_object_set_new(kept, "feedback", json_string(sb_str(&more)));
+		sb_release(&more);
+	}
+	e->perturb = 0;
+	return kept;
+}
+
 json_t *grade_submission(const struct grader *g, const char *dir, int hidden_too,
-				int *status)
+			 int *status)
+{
+	return grade_repeated(g, dir, hidden_too, 0, 0, status);
+}
+
+json_t *grade_repeated(const struct grader *g, const char *dir, int hidden_too, int repeat,
+		       uint64_t seed, int *status)
 {
 	char bins[PATH_MAX], path[PATH_MAX + 64], ref[PATH_MAX + 64], err[512];
 	const char *refdir = reference_bins(g);
@@ -111,6 +161,7 @@ json_t *grade_submission(const struct grader *g, const char *dir, int hidden_too
 	struct stat st;
 	int ret;
 	int64_t t0, t_build, t_tests = 0, t_boxes = 0;
+	struct reftimes_info times = { .source = "scenario" };
 
 	*status = 3;
 	if (!refdir)
@@ -149,6 +200,8 @@ json_t *grade_submission(const struct grader *g, const char *dir, int hidden_too
 		rm_tree(bins);
 		return NULL;
 	}
+	/* deadlines that fit this machine: the reference's own step times */
+	e.ref_times = reftimes_get(g, refdir, &times);
 	e.bin_dir = bins;
 	e.student_built = (const char *const *)res.built;
 	e.build_log = res.log;
@@ -161,7 +214,7 @@ json_t *grade_submission(const struct grader *g, const char *dir, int hidden_too
 		if (t->hidden && !hidden_too)
 			continue;
 		t0 = now_ms();
-		tr = engine_run_test(&e, t);
+		tr = repeat > 0 ? run_repeated(&e, t, repeat, seed) : engine_run_test(&e, t);
 		t_tests += now_ms() - t0;
 		/* what the test's own steps took, box start-up included */
 		t_boxes += json_integer_value(json_object_get(tr, "duration_ms"));
@@ -194,6 +247,20 @@ json_t *grade_submission(const struct grader *g, const char *dir, int hidden_too
 	json_object_set_new(result, "timing", json_pack("{s:I,s:I,s:I}", "build_ms", (json_int_t)t_build,
 							"tests_ms", (json_int_t)t_tests,
 							"steps_ms", (json_int_t)t_boxes));
+	/* where the deadlines came from (docs/scenarios.md, "Deadlines") */
+	{
+		json_t *dl = json_pack("{s:s,s:i}", "source", times.source, "factor", DEADLINE_FACTOR);
+
+		if (times.file)
+			json_object_set_new(dl, "cache", json_string(times.file));
+		if (times.why)
+			json_object_set_new(dl, "why", json_string(times.why));
+		json_object_set_new(dl, "measured_ms", json_integer(times.measured_ms));
+		json_object_set_new(result, "deadlines", dl);
+	}
+	if (repeat > 0)
+		json_object_set_new(result, "repeat", json_pack("{s:i,s:I}", "runs", repeat,
+								"seed", (json_int_t)seed));
 	*status = *status == 4 ? 3 : score >= max ? 0 : 1;
 	build_result_release(&res);
 	rm_tree(bins);

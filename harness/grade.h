@@ -9,6 +9,7 @@
 #define HARNESS_GRADE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "scenario.h"
 
@@ -26,5 +27,15 @@ int load_grader(const char *name, struct grader *g);
  * marks, 1 points lost, 2 bad input, 3 the harness failed.
  */
 json_t *grade_submission(const struct grader *g, const char *dir, int hidden_too, int *status);
+
+/*
+ * The same, each test run REPEAT times (at least 1), each run disturbed
+ * (docs/races.md): run r with seed SEED + r, so that `--repeat 1 --seed
+ * SEED+r` makes run r's choices again. A test passes only if every run
+ * passed; it keeps the first failing run's result (else the first run's)
+ * and gains `repeat` {runs, passed, seed, failed_seeds}.
+ */
+json_t *grade_repeated(const struct grader *g, const char *dir, int hidden_too, int repeat,
+		       uint64_t seed, int *status);
 
 #endif

@@ -48,7 +48,17 @@ static const struct command commands[] = {
 	  "  --verbose        the events timeline under each failed test\n"
 	  "  --debug          the text report for a grader's author: scenario lines, box\n"
 	  "                   pids, each test's id and step (docs/feedback.md)\n"
+	  "  --repeat N       run each test N times, each run's scheduling disturbed (the box\n"
+	  "                   on one CPU, a spinning process beside it, shuffled nice values):\n"
+	  "                   a race shows as \"passed k of N\"; a test passes only if every\n"
+	  "                   run passed (docs/races.md). Default: one undisturbed run\n"
+	  "  --seed S         the first run's seed (run r uses S+r; default: from the clock,\n"
+	  "                   and printed): --repeat 1 --seed S repeats one run's choices\n"
 	  "F may be '-' for stdout. The text report goes to stdout.\n"
+	  "A wait's deadline is the scenario's, or 10 x the reference's own time for the\n"
+	  "step on this machine where that is longer (docs/scenarios.md, \"Deadlines\");\n"
+	  "IPCGRADE_DEADLINES=scenario keeps the scenario's, IPCGRADE_CACHE=DIR|off\n"
+	  "says where the reference's times are kept.\n"
 	  "exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 harness failure\n" },
 	{ "batch", cmd_batch, "ASSIGNMENT SUBMISSIONS [-j N] [--db F] [--csv F] ...: grade a class", NULL },
 	{ "stats", cmd_stats, "DB: score histogram, pass rates, the most common causes of failure", NULL },

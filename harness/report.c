@@ -997,6 +997,17 @@ static void text_debug(FILE *f, const json_t *t)
 	put_lines(f, get_str(nc, "cause"), "    debug: not checked because ", "        ");
 	put_lines(f, get_str(nc, "test"), "    debug: not checked because of test ", "        ");
 	text_step(f, "step not reached", json_object_get(nc, "step"));
+	/* which deadline the failed wait had, and why (docs/scenarios.md, "Deadlines") */
+	if (json_is_object(json_object_get(t, "deadline"))) {
+		const json_t *dl = json_object_get(t, "deadline");
+
+		fprintf(f, "    debug: deadline %.0f ms (", get_num(dl, "ms"));
+		put_clean(f, get_str(dl, "source"), &term_line);
+		fprintf(f, "; the scenario's %.0f ms", get_num(dl, "scenario_ms"));
+		if (json_is_number(json_object_get(dl, "reference_ms")))
+			fprintf(f, ", the reference's time %.0f ms", get_num(dl, "reference_ms"));
+		fprintf(f, ")\n");
+	}
 	put_lines(f, get_str(t, "debug"), "    debug: ", "    debug: ");
 }
 
@@ -1010,8 +1021,13 @@ static void text_test(FILE *f, const struct view *v, const struct tinfo *ti, int
 	fprintf(f, "%s%s%s  %*s  %*d. ", ok ? st->pass : st->fail, ok ? "PASS" : "FAIL", st->off,
 		width, fmt_points(t, points), v->n >= 10 ? 2 : 1, ti->number);
 	put_clean(f, get_str(t, "name"), &term_line);
-	fprintf(f, "%s%s\n", test_hidden(t) ? "  (hidden)" : "",
+	fprintf(f, "%s%s", test_hidden(t) ? "  (hidden)" : "",
 		get_true(t, "harness_error") ? "  (grader error)" : "");
+	/* --repeat: how many of the disturbed runs passed (docs/races.md) */
+	if (json_is_object(json_object_get(t, "repeat")))
+		fprintf(f, "  (passed %.0f of %.0f runs)", get_num(json_object_get(t, "repeat"), "passed"),
+			get_num(json_object_get(t, "repeat"), "runs"));
+	fputc('\n', f);
 	if (ok && !v->opt->debug)
 		return;
 	if (get_true(t, "harness_error"))

@@ -49,6 +49,15 @@ struct run {
 	json_t *events;
 	struct { pid_t pid; int proc; } kin[MAX_SEEN];	/* children seen, by parent */
 	int nkin;
+	int64_t *step_ms;	/* each wait/expect step's time until it held, or -1 */
+	/* the last wait/expect step's deadline and where it came from */
+	int64_t dl_ms, dl_ref_ms;	/* dl_ref_ms -1: the reference's time unknown */
+	int64_t dl_scenario_ms;		/* what the scenario says: within=, or 2 s */
+	const char *dl_source;		/* "reference", "within", "scenario"; NULL: no wait */
+	/* --repeat's disturbance (engine.c): its random state and burner */
+	unsigned short rand[3];
+	pid_t burner;
+	json_t *perturbation;	/* the choices made, for the result; NULL: none */
 };
 
 struct seen {
@@ -93,5 +102,15 @@ int cond_eval(struct run *r, const struct step *st, struct strbuf *why);
 int cond_decidable(struct run *r, const struct step *st);
 /* a scenario path as the box sees it: relative ones are in /work */
 void work_path(const char *path, char *buf, size_t size);
+
+/* ---- perturb.c: --repeat's disturbed runs (nothing when e->perturb is 0) ---- */
+/* after box_new(): draw the choices, pin the box, start the burner */
+void perturb_begin(struct run *r);
+/* s has just reported its pid: its nice value */
+void perturb_started(struct run *r, struct started *s, pid_t pid);
+/* stop the burner */
+void perturb_end(struct run *r);
+/* how much longer a disturbed run's deadlines are */
+#define PERTURB_SLACK 4
 
 #endif
