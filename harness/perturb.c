@@ -28,7 +28,8 @@
 #define _GNU_SOURCE
 #include "testrun.h"
 #include "../sandbox/box.h"
-#include "../sandbox/util.h"
+#include "../common/clock.h"
+#include "../common/io.h"
 
 #include <errno.h>
 #include <nettle/sha2.h>

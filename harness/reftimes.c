@@ -7,7 +7,8 @@
 #include "engine.h"
 #include "files.h"
 #include "strbuf.h"
-#include "../sandbox/util.h"
+#include "../common/clock.h"
+#include "../common/io.h"
 
 #include <dirent.h>
 #include <errno.h>
