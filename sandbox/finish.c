@@ -10,6 +10,7 @@
 #include "../common/clock.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,9 +21,10 @@
 /*
  * Host mode: init kills every process of the box, then exits, closing ctl.
  * Exits reported meanwhile are still recorded. Should init not be done in
- * time, it is killed, and whatever it had not killed yet may be left.
+ * time, each program's process group is killed, then init: a process
+ * that left its program's group and init had not killed yet may be left
+ * (the verdict's notes say so).
  */
-
 void wait_host_teardown(struct box *b)
 {
 	int64_t deadline = now_ms() + 10000;
@@ -33,6 +35,12 @@ void wait_host_teardown(struct box *b)
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
 			note(b, "the box's init did not finish killing its processes in time");
+			/* what it may have left: each program's process group,
+			 * while init lives (a program it has not reaped still
+			 * owns its group's number) */
+			for (int i = 0; i < b->nprocs; i++)
+				if (b->procs[i].pid > 0 && !b->procs[i].done)
+					kill(-b->procs[i].pid, SIGKILL);
 			kill(b->init_pid, SIGKILL);
 			break;
 		}
@@ -61,9 +69,15 @@ void box_finish(struct box *b)
 		note(b, "cannot remove the box's directory %s: %s", b->hostdir, strerror(errno));
 	b->hostdir[0] = '\0';
 	/* every process of the box is gone: what is still in the pipes and
-	 * sockets ends in EOF */
+	 * sockets ends in EOF. In host mode a process init did not kill in
+	 * time may still hold them: the reads then must not wait for it */
 	for (int i = 0; i < b->nprocs; i++) {
 		struct box_proc *p = &b->procs[i];
+
+		if (b->host)
+			for (int *fd = (int[]){ p->out_fd, p->err_fd, p->report_fd, -2 }; *fd != -2; fd++)
+				if (*fd >= 0)
+					fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) | O_NONBLOCK);
 
 		while (p->report_fd >= 0)
 			handle_report(b, p);

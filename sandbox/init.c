@@ -665,6 +665,13 @@ serve:
 			/* the supervisor is gone or done: so is the box; with
 			 * namespaces the kernel kills the rest when we exit */
 			if (cfg->host) {
+				/* each program's process group first, in one
+				 * step each: a fork loop cannot outrun it as it
+				 * can a walk of the tree. A program not yet
+				 * reaped still owns its group's number */
+				for (int i = 0; i < npids; i++)
+					if (pids[i] > 0)
+						kill(-pids[i], SIGKILL);
 				host_kill_all();
 				host_cleanup(host_before);
 			}

@@ -62,4 +62,24 @@ if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 else
 	skip "masked /proc" "needs root to cover a /proc file in a mount namespace of its own"
 fi
+
+# ---- an init that does not finish the teardown (stopped here) ----
+# The supervisor waits 10 s for it, then kills each program's process
+# group and init, and must not wait on the pipes that survivors hold.
+token=ipcgrade-stuck-$$-$RANDOM
+IPCGRADE_HOST_MODE=1 "$IPCGRADE" run --json "$TMP/v.json" --dir "$TMP/progs" --time 3 -- \
+	bash -c "(exec -a $token sleep 60) & exec -a $token sleep 60" >"$TMP/out" 2>"$TMP/err" </dev/null &
+sup=$!
+init= deadline=$((SECONDS + 10))
+while [ -z "$init" ] && [ $SECONDS -lt $deadline ] && kill -0 $sup 2>/dev/null; do
+	init=$(pgrep -P $sup)
+done
+[ -n "$init" ] && kill -STOP "$init"
+t0=$SECONDS
+wait $sup
+ok "[ -n '$init' ] && [ $((SECONDS - t0)) -lt 30 ]" "init stopped in the teardown: the grading still ends ($((SECONDS - t0)) s)"
+ok "jv '.isolation.notes[]' | grep -q 'did not finish killing its processes in time'" "  a note says so"
+ok "! pgrep -f '^$token'" "  and the programs' process groups are killed"
+pkill -KILL -f "^$token"
+
 is "$(ls "$TMPDIR" | grep -c '^ipcgrade-box')" 0 "no box directory is left behind"
