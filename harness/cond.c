@@ -307,6 +307,29 @@ static int eval_orphans(struct run *r, const struct subject *sub, const struct c
 	return 0;
 }
 
+/*
+ * Children that had ended, but were not waited for, when their parent
+ * exited: the box's init reaped them as it reaped the program (init.c says
+ * why those come together). Counted for the whole box, as orphans is.
+ */
+static int eval_unwaited(struct run *r, const struct subject *sub, const struct cond *c,
+			 struct strbuf *why)
+{
+	const struct box_proc *p = sub->p;
+
+	(void)r;
+	if (!p->done) {
+		sb_addf(why, "%s had not ended", sub->who);
+		return 0;
+	}
+	if (p->verdict.unwaited <= c->number)
+		return 1;
+	sb_addf(why, "%d of %s's processes had ended but were never waited for when it exited "
+		"(zombies left to the box's init): a parent must wait() for each of its children",
+		p->verdict.unwaited, sub->who);
+	return 0;
+}
+
 static int eval_zombies(struct run *r, const struct subject *sub, const struct cond *c,
 			struct strbuf *why)
 {

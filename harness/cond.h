@@ -47,6 +47,7 @@
 	X(SYSV,      "sysv",      COND_BOX,  "SysV IPC",                 sysv,      sysv)      \
 	X(PROCESSES, "processes", 0,         "processes",                count,     processes) \
 	X(ORPHANS,   "orphans",   COND_END,  "children reaped",          count,     orphans)   \
+	X(UNWAITED,  "unwaited",  COND_END,  "children waited for",      count,     unwaited)  \
 	X(ZOMBIES,   "zombies",   COND_BOX,  "no zombies",               count,     zombies)
 
 #define COND_ENUM(name, word, flags, phrase, parse, eval) COND_##name,

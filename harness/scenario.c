@@ -551,7 +551,7 @@ static int parse_path(struct parser *p, int i, int end, struct cond *c)
 	return 0;
 }
 
-/* processes, orphans, zombies N */
+/* processes, orphans, unwaited, zombies N */
 static int parse_count(struct parser *p, int i, int end, struct cond *c)
 {
 	long v;

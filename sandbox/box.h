@@ -118,6 +118,8 @@ struct box_verdict {
 	int signal;		/* 0 unless killed by a signal */
 	int64_t cpu_ms, wall_ms, peak_memory_kib;
 	int leftover;		/* processes killed when the program ended */
+	int unwaited;		/* zombies its parent never waited for, reaped
+				 * by the box's init as the program ended */
 	char message[320];
 };
 

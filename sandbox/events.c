@@ -227,6 +227,7 @@ void record_exit(struct box *b, const struct msg *m)
 	p->maxrss_kib = m->exited.maxrss_kib;
 	p->ended_ms = now_ms();
 	p->verdict.leftover = m->exited.left;
+	p->verdict.unwaited = m->exited.unwaited;
 	p->full_fs = m->exited.full;
 }
 

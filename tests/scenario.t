@@ -85,6 +85,8 @@ S|  expect sysv msg|4: expected a KEY after 'msg'
 S|  expect sysv shm 1 value 3|4: only a semaphore set has a value
 S|  expect sysv none 1|4: nothing may follow 'sysv none'
 S|  expect zombies many|4: expected a number after 'zombies'
+S|  expect p unwaited|4: expected a number after 'unwaited'
+S|  expect p.all unwaited 0|4: 'unwaited' is not a fact of a live process, so it cannot be asked of p.all
 S|  write p "a\\xZZ"|4: \x needs two hex digits
 S|  write p "open|4: a string is not closed (missing '"')
 S|  signal p SIGNOPE|4: expected: signal ID SIGNAME
@@ -171,6 +173,9 @@ ok "fb exit-differs | grep -q '^failed: .*expected a to exit' &&
 ok "fb not-empty | grep -q '^failed: .*expected path' &&
 	fb not-empty | grep -q 'e is not empty: it still holds \"a\", \"b\"'" \
 	"path empty lists what was left, in name order"
+ok "fb unwaited | grep -q '^failed: .*expected z children waited for' &&
+	fb unwaited | grep -q '2 of probe (reference).s processes had ended but were never waited for when it exited'" \
+	"unwaited counts the zombies a parent left to the box's init"
 ok "fb file-not-empty | grep -q 'input.txt is a file, not a directory'" \
 	"path empty of a file says it is no directory"
 ok "fb child-of-twins | grep -q '^failed: ' && fb child-of-twins | grep -q 'has 2 child processes where one was expected'" \

@@ -95,6 +95,20 @@ int main(int argc, char **argv)
 		wait(NULL);
 		return 0;
 	}
+	if (!strcmp(mode, "nowait")) {
+		/* two children that end; the parent sees them end without
+		 * reaping them (WNOWAIT) and exits: they are zombies then */
+		for (int i = 0; i < 2; i++) {
+			siginfo_t si;
+			pid_t pid = fork();
+
+			if (pid == 0)
+				_exit(0);
+			if (pid < 0 || waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0)
+				return 1;
+		}
+		return 0;
+	}
 	if (!strcmp(mode, "stderr")) {
 		fputs("oops\n", stderr);
 		return 2;
