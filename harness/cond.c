@@ -626,6 +626,76 @@ static int eval_sysv(struct run *r, const struct subject *sub, const struct cond
 	return 1;
 }
 
+/* a path as a box's program would reach it from /work, with "." and
+ * repeated slashes dropped, so that "./sock" and "/work//sock" are "sock" */
+static void box_abs_path(const char *path, char *buf, size_t size)
+{
+	char raw[300];
+	const char *s;
+	size_t n = 0;
+
+	work_path(path, raw, sizeof(raw));
+	for (s = raw; *s && n + 1 < size;) {
+		if (s[0] == '/' && (s[1] == '/' || (s[1] == '.' && (s[2] == '/' || !s[2])))) {
+			s += s[1] == '/' ? 1 : 2;
+			continue;
+		}
+		buf[n++] = *s++;
+	}
+	while (n > 1 && buf[n - 1] == '/')
+		n--;
+	buf[n] = '\0';
+}
+
+#define UNIX_ACCEPTCON 0x10000	/* __SO_ACCEPTCON in /proc/net/unix's Flags: listen() was called */
+
+/*
+ * path "P" listening: the box's network namespace has a Unix socket bound
+ * at P that listen() was called on (/proc/net/unix, read through init,
+ * which lives in that namespace). The bound path is listed as bind() was
+ * given it; a relative one is taken from /work, where programs start.
+ */
+static int unix_listening(struct run *r, const char *path, struct strbuf *why)
+{
+	char file[64], want[300], line[512];
+	int bound = 0;
+	FILE *f;
+
+	box_abs_path(path, want, sizeof(want));
+	snprintf(file, sizeof(file), "/proc/%d/net/unix", (int)box_init_pid(r->box));
+	if (!(f = fopen(file, "re"))) {
+		sb_addf(why, "the harness cannot read the box's Unix sockets (%s): %s", file,
+			strerror(errno));
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned flags;
+		int at = 0;
+		char got[300];
+
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*s %*s %x %*s %*s %*s %n", &flags, &at) != 1 || !at ||
+		    line[at] == '@' || line[at] == '\n' || !line[at])
+			continue;
+		line[at + strcspn(line + at, "\n")] = '\0';
+		box_abs_path(line + at, got, sizeof(got));
+		if (strcmp(got, want))
+			continue;
+		if (flags & UNIX_ACCEPTCON) {
+			fclose(f);
+			return 1;
+		}
+		bound = 1;
+	}
+	fclose(f);
+	if (bound)
+		sb_addf(why, "%s is a bound socket, but listen() has not been called on it", path);
+	else
+		sb_addf(why, "%s is a socket file, but no socket of the box is bound to it (its "
+			"server has closed it or ended)", path);
+	return 0;
+}
+
 static int eval_path(struct run *r, const struct subject *sub, const struct cond *c,
 		     struct strbuf *why)
 {
@@ -633,7 +703,7 @@ static int eval_path(struct run *r, const struct subject *sub, const struct cond
 	struct box_stat st;
 	int ret;
 	const char *is;
-	int empty = !strcmp(c->type, "empty");
+	int empty = !strcmp(c->type, "empty"), listening = !strcmp(c->type, "listening");
 
 	(void)sub;
 	work_path(c->path, path, sizeof(path));
@@ -650,14 +720,17 @@ static int eval_path(struct run *r, const struct subject *sub, const struct cond
 	}
 	is = S_ISFIFO(st.mode) ? "fifo" : S_ISSOCK(st.mode) ? "socket" : S_ISREG(st.mode) ? "file" :
 	     S_ISDIR(st.mode) ? "dir" : S_ISLNK(st.mode) ? "symlink" : "special file";
-	if (strcmp(is, empty ? "dir" : c->type)) {
-		sb_addf(why, "%s is a %s, not a %s", c->path, is, empty ? "directory" : c->type);
+	if (strcmp(is, empty ? "dir" : listening ? "socket" : c->type)) {
+		sb_addf(why, "%s is a %s, not a %s", c->path, is,
+			empty ? "directory" : listening ? "socket" : c->type);
 		return 0;
 	}
 	if (c->mode >= 0 && (int)(st.mode & 07777) != c->mode) {
 		sb_addf(why, "%s has mode %04o, not %04o", c->path, st.mode & 07777, c->mode);
 		return 0;
 	}
+	if (listening)
+		return unix_listening(r, c->path, why);
 	return empty ? dir_empty(r, path, c->path, why) : 1;
 }
 

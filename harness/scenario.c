@@ -528,17 +528,18 @@ static int parse_fds(struct parser *p, int i, int end, struct cond *c)
 
 static int parse_path(struct parser *p, int i, int end, struct cond *c)
 {
-	static const char *const types[] = { "absent", "fifo", "socket", "file", "dir", "empty", NULL };
+	static const char *const types[] = { "absent", "fifo", "socket", "file", "dir", "empty",
+					     "listening", NULL };
 	int ok = 0;
 	long v;
 
 	if (i + 2 > end || !p->tok[i].quoted)
-		return bad(p, "expected: path \"PATH\" absent|fifo|socket|file|dir|empty [mode 0NNN]");
+		return bad(p, "expected: path \"PATH\" absent|fifo|socket|file|dir|empty|listening [mode 0NNN]");
 	c->path = xstrndup(p->tok[i].text, p->tok[i].len);
 	for (const char *const *t = types; *t; t++)
 		ok |= !strcmp(*t, p->tok[i + 1].text);
 	if (!ok)
-		return bad(p, "'%s': a path is absent, fifo, socket, file, dir or empty",
+		return bad(p, "'%s': a path is absent, fifo, socket, file, dir, empty or listening",
 			   p->tok[i + 1].text);
 	c->type = xstrndup(p->tok[i + 1].text, p->tok[i + 1].len);
 	i += 2;

@@ -52,7 +52,7 @@ struct cond {
 	char *text;		/* output, stdout/stderr argument, regex */
 	char *other;		/* MATCH_SAME_AS, exit = ID2: the other process's id */
 	int64_t limit_ms;	/* COND_CPU */
-	char *type;		/* COND_PATH: absent fifo socket file dir empty */
+	char *type;		/* COND_PATH: absent fifo socket file dir empty listening */
 	int mode;		/* COND_PATH, COND_SYSV: -1 unchecked */
 	enum sysv_kind sysv;
 	long key;

@@ -79,7 +79,8 @@ S|  expect p cpu < nan|4: expected: cpu < DURATION
 S|  expect p fds all|4: expected: fds std
 S|  expect p stdout == "x"|4: unknown comparison '==' (=, contains, regex, lines)
 S|  expect p stdout = q|4: process 'q' has not been started
-S|  expect path "x" weird|4: 'weird': a path is absent, fifo, socket, file, dir or empty
+S|  expect path "x" weird|4: 'weird': a path is absent, fifo, socket, file, dir, empty or listening
+S|  expect path "x" listening 1|4: expected: mode 0NNN
 S|  expect path "x" fifo mode 9|4: expected: mode 0NNN
 S|  expect sysv msg|4: expected a KEY after 'msg'
 S|  expect sysv shm 1 value 3|4: only a semaphore set has a value
@@ -176,6 +177,9 @@ ok "fb not-empty | grep -q '^failed: .*expected path' &&
 ok "fb unwaited | grep -q '^failed: .*expected z children waited for' &&
 	fb unwaited | grep -q '2 of probe (reference).s processes had ended but were never waited for when it exited'" \
 	"unwaited counts the zombies a parent left to the box's init"
+ok "fb not-listening | grep -q '^failed: .*expected path' &&
+	fb not-listening | grep -q 'sock is a bound socket, but listen() has not been called on it'" \
+	"path listening tells a bound socket from a listening one"
 ok "fb file-not-empty | grep -q 'input.txt is a file, not a directory'" \
 	"path empty of a file says it is no directory"
 ok "fb child-of-twins | grep -q '^failed: ' && fb child-of-twins | grep -q 'has 2 child processes where one was expected'" \

@@ -13,6 +13,8 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +95,20 @@ int main(int argc, char **argv)
 		close(fds[1]);
 		close(0);
 		wait(NULL);
+		return 0;
+	}
+	if ((!strcmp(mode, "bind") || !strcmp(mode, "listen")) && argc > 2) {
+		/* a Unix socket bound at argv[2], listening or not */
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[2]);
+		if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    (mode[0] == 'l' && listen(s, 1) < 0)) {
+			perror("probe");
+			return 1;
+		}
+		drain();
 		return 0;
 	}
 	if (!strcmp(mode, "nowait")) {
