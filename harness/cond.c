@@ -626,6 +626,35 @@ static int eval_sysv(struct run *r, const struct subject *sub, const struct cond
 	return 1;
 }
 
+/* "X had already ended: it exited with status 1, saying "..."" */
+static void say_ended(struct strbuf *why, const char *who, const struct box_proc *p)
+{
+	sb_addf(why, "%s had already ended: ", who);
+	if (WIFEXITED(p->wait_status))
+		sb_addf(why, "it exited with status %d", WEXITSTATUS(p->wait_status));
+	else
+		sb_addf(why, "it was killed by %s", run_signame(WTERMSIG(p->wait_status)));
+	if (p->err.len) {
+		sb_addf(why, ", saying \"");
+		sb_add_escaped(why, p->err.data, p->err.len, 200);
+		sb_addf(why, "\"");
+	}
+}
+
+/* after what a box-wide condition saw: each program that ended and said
+ * something on stderr (a server that could not bind most often says why) */
+static void say_ended_all(struct run *r, struct strbuf *why)
+{
+	for (int i = 0; i < r->n; i++) {
+		const struct box_proc *q = run_boxproc(r, &r->procs[i]);
+
+		if (q && q->done && q->err.len) {
+			sb_addf(why, "; ");
+			say_ended(why, r->procs[i].label, q);
+		}
+	}
+}
+
 /* a path as a box's program would reach it from /work, with "." and
  * repeated slashes dropped, so that "./sock" and "/work//sock" are "sock" */
 static void box_abs_path(const char *path, char *buf, size_t size)
@@ -688,11 +717,13 @@ static int unix_listening(struct run *r, const char *path, struct strbuf *why)
 		bound = 1;
 	}
 	fclose(f);
-	if (bound)
+	if (bound) {
 		sb_addf(why, "%s is a bound socket, but listen() has not been called on it", path);
-	else
-		sb_addf(why, "%s is a socket file, but no socket of the box is bound to it (its "
-			"server has closed it or ended)", path);
+		return 0;
+	}
+	sb_addf(why, "%s is a socket file, but no socket of the box is bound to it (its "
+		"server has closed it or ended)", path);
+	say_ended_all(r, why);
 	return 0;
 }
 
@@ -716,6 +747,8 @@ static int eval_path(struct run *r, const struct subject *sub, const struct cond
 	}
 	if (ret < 0) {
 		sb_addf(why, "%s does not exist", c->path);
+		if (listening)
+			say_ended_all(r, why);
 		return 0;
 	}
 	is = S_ISFIFO(st.mode) ? "fifo" : S_ISSOCK(st.mode) ? "socket" : S_ISREG(st.mode) ? "file" :
@@ -777,16 +810,7 @@ int cond_eval(struct run *r, const struct step *st, struct strbuf *why)
 	sub.who = who;
 	if (flags & COND_LIVE) {
 		if (st->sel != SEL_CHILD && p->done) {
-			sb_addf(why, "%s had already ended: ", who);
-			if (WIFEXITED(p->wait_status))
-				sb_addf(why, "it exited with status %d", WEXITSTATUS(p->wait_status));
-			else
-				sb_addf(why, "it was killed by %s", run_signame(WTERMSIG(p->wait_status)));
-			if (p->err.len) {
-				sb_addf(why, ", saying \"");
-				sb_add_escaped(why, p->err.data, p->err.len, 200);
-				sb_addf(why, "\"");
-			}
+			say_ended(why, who, p);
 			return 0;
 		}
 		if (st->sel == SEL_ALL)
