@@ -330,6 +330,23 @@ static int eval_unwaited(struct run *r, const struct subject *sub, const struct 
 	return 0;
 }
 
+/* children=held: N of its descendants wait for `release` (the box counts
+ * them as they arrive, so this needs no pid namespace) */
+static int eval_held(struct run *r, const struct subject *sub, const struct cond *c,
+		     struct strbuf *why)
+{
+	(void)r;
+	if (!sub->s->start->hold_children) {
+		sb_addf(why, "%s was not started with children=held", sub->who);
+		return 0;
+	}
+	if (sub->p->nheld >= c->number)
+		return 1;
+	sb_addf(why, "%d of %s's child processes were created and held, not %d", sub->p->nheld,
+		sub->who, c->number);
+	return 0;
+}
+
 static int eval_zombies(struct run *r, const struct subject *sub, const struct cond *c,
 			struct strbuf *why)
 {

@@ -48,7 +48,8 @@
 	X(PROCESSES, "processes", 0,         "processes",                count,     processes) \
 	X(ORPHANS,   "orphans",   COND_END,  "children reaped",          count,     orphans)   \
 	X(UNWAITED,  "unwaited",  COND_END,  "children waited for",      count,     unwaited)  \
-	X(ZOMBIES,   "zombies",   COND_BOX,  "no zombies",               count,     zombies)
+	X(ZOMBIES,   "zombies",   COND_BOX,  "no zombies",               count,     zombies)   \
+	X(HELD,      "held",      0,         "children held",            count,     held)
 
 #define COND_ENUM(name, word, flags, phrase, parse, eval) COND_##name,
 enum cond_kind { COND_TABLE(COND_ENUM) COND_NKINDS };

@@ -81,6 +81,9 @@ S|  expect p stdout == "x"|4: unknown comparison '==' (=, contains, regex, lines
 S|  expect p stdout = q|4: process 'q' has not been started
 S|  expect path "x" weird|4: 'weird': a path is absent, fifo, socket, file, dir, empty or listening
 S|  expect path "x" listening 1|4: expected: mode 0NNN
+S|  start q = system cat children=free|4: children=free: the choice is children=held
+S|  expect p held 1|4: 'held' counts the children of a process started with children=held, and 'p' was not
+S|  expect p.all held 1|4: 'held' is not a fact of a live process, so it cannot be asked of p.all
 S|  expect path "x" fifo mode 9|4: expected: mode 0NNN
 S|  expect sysv msg|4: expected a KEY after 'msg'
 S|  expect sysv shm 1 value 3|4: only a semaphore set has a value
@@ -180,6 +183,9 @@ ok "fb unwaited | grep -q '^failed: .*expected z children waited for' &&
 ok "fb not-listening | grep -q '^failed: .*expected path' &&
 	fb not-listening | grep -q 'sock is a bound socket, but listen() has not been called on it'" \
 	"path listening tells a bound socket from a listening one"
+ok "fb too-few-held | grep -q '^failed: .*expected f children held' &&
+	fb too-few-held | grep -q '1 of probe (reference).s child processes were created and held, not 2'" \
+	"held N says how many children were held"
 ok "fb file-not-empty | grep -q 'input.txt is a file, not a directory'" \
 	"path empty of a file says it is no directory"
 ok "fb child-of-twins | grep -q '^failed: ' && fb child-of-twins | grep -q 'has 2 child processes where one was expected'" \
