@@ -183,8 +183,8 @@ ok "fb unwaited | grep -q '^failed: .*expected z children waited for' &&
 ok "fb not-listening | grep -q '^failed: .*expected path' &&
 	fb not-listening | grep -q 'sock is a bound socket, but listen() has not been called on it'" \
 	"path listening tells a bound socket from a listening one"
-ok "fb too-few-held | grep -q '^failed: .*expected f children held' &&
-	fb too-few-held | grep -q '1 of probe (reference).s child processes were created and held, not 2'" \
+ok "fb too-few-held | grep -q '^failed: .*waited for f children held' &&
+	fb too-few-held | grep -q '0 of sh.s child processes were created and held, not 1'" \
 	"held N says how many children were held"
 ok "fb file-not-empty | grep -q 'input.txt is a file, not a directory'" \
 	"path empty of a file says it is no directory"
