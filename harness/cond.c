@@ -120,6 +120,26 @@ static int eval_running(struct run *r, const struct subject *sub, const struct c
 	return 0;
 }
 
+/* stopped by a signal (SIGSTOP): wherever it was, it runs no more */
+static int eval_stopped(struct run *r, const struct subject *sub, const struct cond *c,
+			struct strbuf *why)
+{
+	struct pinfo pi;
+	char state[256];
+
+	(void)r;
+	(void)c;
+	if (observe_proc(sub->pid, &pi) < 0 || pi.state == 'Z') {
+		sb_addf(why, "%s had already ended", sub->who);
+		return 0;
+	}
+	if (pi.state == 'T')
+		return 1;
+	observe_describe(&pi, state, sizeof(state));
+	sb_addf(why, "%s was %s", sub->who, state);
+	return 0;
+}
+
 static void say_end(const char *who, int status, struct strbuf *why)
 {
 	if (WIFEXITED(status))

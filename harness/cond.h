@@ -32,6 +32,7 @@
 #define COND_TABLE(X) \
 	X(BLOCKED,   "blocked",   COND_LIVE, "to be blocked",            blocked,   blocked)   \
 	X(RUNNING,   "running",   0,         "to be running",            none,      running)   \
+	X(STOPPED,   "stopped",   COND_LIVE, "to be stopped",            none,      stopped)   \
 	X(EXIT,      "exit",      COND_END,  "to exit",                  exit,      ended)     \
 	X(KILLED,    "killed",    COND_END,  "to be killed",             killed,    ended)     \
 	X(OUTPUT,    "output",    0,         "to print",                 output,    output)    \

@@ -81,6 +81,7 @@ S|  expect p stdout == "x"|4: unknown comparison '==' (=, contains, regex, lines
 S|  expect p stdout = q|4: process 'q' has not been started
 S|  expect path "x" weird|4: 'weird': a path is absent, fifo, socket, file, dir, empty or listening
 S|  expect path "x" listening 1|4: expected: mode 0NNN
+S|  expect p stopped now|4: unexpected 'now' after the condition
 S|  start q = system cat children=free|4: children=free: the choice is children=held
 S|  expect p held 1|4: 'held' counts the children of a process started with children=held, and 'p' was not
 S|  expect p.all held 1|4: 'held' is not a fact of a live process, so it cannot be asked of p.all
