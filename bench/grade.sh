@@ -1,29 +1,49 @@
 #!/usr/bin/env bash
-# Grading time: for each lab, the reference graded once, split into the
-# build, the tests, and the engine's own share of the tests (a test's time
-# less what its steps took, from its timeline); and the per-scenario cost
-# of a trivial scenario (one `start` of /bin/true and its exit).
+# Grading time: for each of the nine labs, the reference graded once, split
+# into the build, the tests, and the engine's own share of the tests (a
+# test's time less what its steps took, from its timeline); then one of the
+# lab's mutants that hangs or spins, graded the same way, against the
+# reference's tests time: what a wait that ends early saves (a hang that
+# ran to every deadline would cost tens of seconds); and the per-scenario
+# cost of a trivial scenario (one `start` of /bin/true and its exit).
 # usage: bash bench/grade.sh [N]   (N trivial scenarios, default 50)
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-50}
 ipcgrade=build/ipcgrade
-printf '%-10s %10s %10s %10s %12s %8s\n' lab build_ms tests_ms steps_ms overhead_ms tests
-for lab in pipe fifo msgq signals; do
-	"$ipcgrade" grade "$lab" "reference/$lab" --json /tmp/ipcgrade-bench.$$.json >/dev/null || true
-	jq -r --arg lab "$lab" '"\($lab) \(.timing.build_ms) \(.timing.tests_ms) \(.timing.steps_ms) \(.timing.tests_ms - .timing.steps_ms) \(.tests | length)"' \
-		/tmp/ipcgrade-bench.$$.json | xargs printf '%-10s %10s %10s %10s %12s %8s\n'
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# lab and the mutant of it that hangs (waits for ever on another process)
+# or spins (burns CPU where it should wait)
+hangs="pipe:child-keeps-write-end fifo:reader-rdwr msgq:busy-wait signals:busy-wait
+pipeline:parent-keeps-ends shm:spin-on-segment psum:parent-keeps-write-end
+semcount:pshared-0 usock:restart-on-term"
+
+"$ipcgrade" selftest --materialize "$tmp/mutants" >/dev/null 2>&1 || true
+printf '%-9s %9s %9s %9s %9s %6s  %-24s %9s %9s\n' lab build_ms tests_ms steps_ms overhead tests \
+	"hanging mutant" score tests_ms
+for pair in $hangs; do
+	lab=${pair%%:*} mutant=${pair#*:}
+	"$ipcgrade" grade "$lab" "reference/$lab" --json "$tmp/ref.json" >/dev/null || true
+	if [ -d "$tmp/mutants/$lab/$mutant" ]; then
+		"$ipcgrade" grade "$lab" "$tmp/mutants/$lab/$mutant" --json "$tmp/mut.json" >/dev/null || true
+	else
+		echo '{"score": "?", "max_score": "?", "timing": {"tests_ms": "?"}}' >"$tmp/mut.json"
+	fi
+	jq -r --arg lab "$lab" --arg m "$mutant" --slurpfile mut "$tmp/mut.json" \
+		'"\($lab) \(.timing.build_ms) \(.timing.tests_ms) \(.timing.steps_ms) \(.timing.tests_ms - .timing.steps_ms) \(.tests | length) \($m) \($mut[0].score)/\($mut[0].max_score) \($mut[0].timing.tests_ms)"' \
+		"$tmp/ref.json" | xargs printf '%-9s %9s %9s %9s %9s %6s  %-24s %9s %9s\n'
 done
-root=$(mktemp -d)
-trap 'rm -rf "$root" /tmp/ipcgrade-bench.$$.json' EXIT
-mkdir -p "$root/graders/trivial" "$root/reference/trivial"
-echo 'int main(void) { return 0; }' >"$root/reference/trivial/noop.c"
+
+mkdir -p "$tmp/root/graders/trivial" "$tmp/root/reference/trivial"
+echo 'int main(void) { return 0; }' >"$tmp/root/reference/trivial/noop.c"
 {
 	echo "programs noop"
 	for i in $(seq "$n"); do
 		printf 'test t%d "trivial" points=1 tags=output\n  start p = system true\n  expect p exit 0\n' "$i"
 	done
-} >"$root/graders/trivial/t.scn"
-IPCGRADE_ROOT=$root "$ipcgrade" grade trivial "$root/reference/trivial" --json /tmp/ipcgrade-bench.$$.json >/dev/null
+} >"$tmp/root/graders/trivial/t.scn"
+IPCGRADE_ROOT=$tmp/root "$ipcgrade" grade trivial "$tmp/root/reference/trivial" --json "$tmp/trivial.json" >/dev/null
 jq -r --argjson n "$n" '"trivial scenario: \(.timing.tests_ms / $n) ms each (\($n) scenarios: a fresh box, start true, its exit, the verdict)"' \
-	/tmp/ipcgrade-bench.$$.json
+	"$tmp/trivial.json"

@@ -120,6 +120,26 @@ static int eval_running(struct run *r, const struct subject *sub, const struct c
 	return 0;
 }
 
+/* stopped by a signal (SIGSTOP): wherever it was, it runs no more */
+static int eval_stopped(struct run *r, const struct subject *sub, const struct cond *c,
+			struct strbuf *why)
+{
+	struct pinfo pi;
+	char state[256];
+
+	(void)r;
+	(void)c;
+	if (observe_proc(sub->pid, &pi) < 0 || pi.state == 'Z') {
+		sb_addf(why, "%s had already ended", sub->who);
+		return 0;
+	}
+	if (pi.state == 'T')
+		return 1;
+	observe_describe(&pi, state, sizeof(state));
+	sb_addf(why, "%s was %s", sub->who, state);
+	return 0;
+}
+
 static void say_end(const char *who, int status, struct strbuf *why)
 {
 	if (WIFEXITED(status))
@@ -304,6 +324,91 @@ static int eval_orphans(struct run *r, const struct subject *sub, const struct c
 		return 1;
 	sb_addf(why, "%d of %s's processes were still running when it exited: a parent "
 		"must wait() for its children before it exits", p->verdict.leftover - alive, sub->who);
+	return 0;
+}
+
+/*
+ * Children that had ended, but were not waited for, when their parent
+ * exited: the box's init reaped them as it reaped the program (init.c says
+ * why those come together). Counted for the whole box, as orphans is.
+ */
+static int eval_unwaited(struct run *r, const struct subject *sub, const struct cond *c,
+			 struct strbuf *why)
+{
+	const struct box_proc *p = sub->p;
+
+	(void)r;
+	if (!p->done) {
+		sb_addf(why, "%s had not ended", sub->who);
+		return 0;
+	}
+	if (p->verdict.unwaited <= c->number)
+		return 1;
+	sb_addf(why, "%d of %s's processes had ended but were never waited for when it exited "
+		"(zombies left to the box's init): a parent must wait() for each of its children",
+		p->verdict.unwaited, sub->who);
+	return 0;
+}
+
+/*
+ * Every live process of s's family that is not held sleeps, and none has
+ * run since the previous look: s will create no more children until one
+ * of the held ones goes on (a parent that waits for each child before it
+ * forks the next), or until a timer fires. Two looks, a poll apart.
+ */
+static int family_settled(struct run *r, struct started *s, const struct box_proc *p)
+{
+	struct seen family[MAX_SEEN];
+	int n = run_family(r, s, p->pid, family, MAX_SEEN);
+	uint64_t csw = 0;
+
+	for (int i = 0; i < n; i++) {
+		int held = 0;
+
+		for (int k = 0; k < p->nheld; k++)
+			held |= p->held_pid[k] == family[i].pid;
+		if (held)
+			continue;
+		if (family[i].pi.state != 'S' && family[i].pi.state != 'D') {
+			s->settle_looks = 0;
+			return 0;
+		}
+		csw += family[i].pi.csw;
+	}
+	if (s->settle_looks && csw == s->settle_csw)
+		return 1;
+	s->settle_csw = csw;
+	s->settle_looks = 1;
+	return 0;
+}
+
+/*
+ * children=held: N of its descendants wait for `release` (the box counts
+ * them as they arrive, so this needs no pid namespace). A program that
+ * sleeps having made fewer, say one that waits for each worker before it
+ * forks the next, will make no more while they are held: that holds too,
+ * with an event that says so, since such a program is not wrong here.
+ */
+static int eval_held(struct run *r, const struct subject *sub, const struct cond *c,
+		     struct strbuf *why)
+{
+	if (!sub->s->start->hold_children) {
+		sb_addf(why, "%s was not started with children=held", sub->who);
+		return 0;
+	}
+	if (sub->p->nheld >= c->number)
+		return 1;
+	if (!sub->p->done && family_settled(r, sub->s, sub->p)) {
+		char text[200];
+
+		snprintf(text, sizeof(text), "%.80s sleeps with %d of %d children made and held: "
+			 "it makes no more while they are held", sub->who, sub->p->nheld, c->number);
+		json_array_append_new(r->events, json_pack("{s:I,s:s}", "t_ms",
+							   (json_int_t)(now_ms() - r->t0), "text", text));
+		return 1;
+	}
+	sb_addf(why, "%d of %s's child processes were created and held, not %d", sub->p->nheld,
+		sub->who, c->number);
 	return 0;
 }
 
@@ -603,6 +708,107 @@ static int eval_sysv(struct run *r, const struct subject *sub, const struct cond
 	return 1;
 }
 
+/* "X had already ended: it exited with status 1, saying "..."" */
+static void say_ended(struct strbuf *why, const char *who, const struct box_proc *p)
+{
+	sb_addf(why, "%s had already ended: ", who);
+	if (WIFEXITED(p->wait_status))
+		sb_addf(why, "it exited with status %d", WEXITSTATUS(p->wait_status));
+	else
+		sb_addf(why, "it was killed by %s", run_signame(WTERMSIG(p->wait_status)));
+	if (p->err.len) {
+		sb_addf(why, ", saying \"");
+		sb_add_escaped(why, p->err.data, p->err.len, 200);
+		sb_addf(why, "\"");
+	}
+}
+
+/* after what a box-wide condition saw: each program that ended and said
+ * something on stderr (a server that could not bind most often says why) */
+static void say_ended_all(struct run *r, struct strbuf *why)
+{
+	for (int i = 0; i < r->n; i++) {
+		const struct box_proc *q = run_boxproc(r, &r->procs[i]);
+
+		if (q && q->done && q->err.len) {
+			sb_addf(why, "; ");
+			say_ended(why, r->procs[i].label, q);
+		}
+	}
+}
+
+/* a path as a box's program would reach it from /work, with "." and
+ * repeated slashes dropped, so that "./sock" and "/work//sock" are "sock" */
+static void box_abs_path(const char *path, char *buf, size_t size)
+{
+	char raw[300];
+	const char *s;
+	size_t n = 0;
+
+	work_path(path, raw, sizeof(raw));
+	for (s = raw; *s && n + 1 < size;) {
+		if (s[0] == '/' && (s[1] == '/' || (s[1] == '.' && (s[2] == '/' || !s[2])))) {
+			s += s[1] == '/' ? 1 : 2;
+			continue;
+		}
+		buf[n++] = *s++;
+	}
+	while (n > 1 && buf[n - 1] == '/')
+		n--;
+	buf[n] = '\0';
+}
+
+#define UNIX_ACCEPTCON 0x10000	/* __SO_ACCEPTCON in /proc/net/unix's Flags: listen() was called */
+
+/*
+ * path "P" listening: the box's network namespace has a Unix socket bound
+ * at P that listen() was called on (/proc/net/unix, read through init,
+ * which lives in that namespace). The bound path is listed as bind() was
+ * given it; a relative one is taken from /work, where programs start.
+ */
+static int unix_listening(struct run *r, const char *path, struct strbuf *why)
+{
+	char file[64], want[300], line[512];
+	int bound = 0;
+	FILE *f;
+
+	box_abs_path(path, want, sizeof(want));
+	snprintf(file, sizeof(file), "/proc/%d/net/unix", (int)box_init_pid(r->box));
+	if (!(f = fopen(file, "re"))) {
+		sb_addf(why, "the harness cannot read the box's Unix sockets (%s): %s", file,
+			strerror(errno));
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned flags;
+		int at = 0;
+		char got[300];
+
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*s %*s %x %*s %*s %*s %n", &flags, &at) != 1 || !at ||
+		    line[at] == '@' || line[at] == '\n' || !line[at])
+			continue;
+		line[at + strcspn(line + at, "\n")] = '\0';
+		box_abs_path(line + at, got, sizeof(got));
+		if (strcmp(got, want))
+			continue;
+		if (flags & UNIX_ACCEPTCON) {
+			fclose(f);
+			return 1;
+		}
+		bound = 1;
+	}
+	fclose(f);
+	if (bound) {
+		sb_addf(why, "%s is a bound socket, but listen() has not been called on it", path);
+		return 0;
+	}
+	sb_addf(why, "%s is a socket file, but no socket of the box is bound to it (its "
+		"server has closed it or ended)", path);
+	say_ended_all(r, why);
+	return 0;
+}
+
 static int eval_path(struct run *r, const struct subject *sub, const struct cond *c,
 		     struct strbuf *why)
 {
@@ -610,7 +816,7 @@ static int eval_path(struct run *r, const struct subject *sub, const struct cond
 	struct box_stat st;
 	int ret;
 	const char *is;
-	int empty = !strcmp(c->type, "empty");
+	int empty = !strcmp(c->type, "empty"), listening = !strcmp(c->type, "listening");
 
 	(void)sub;
 	work_path(c->path, path, sizeof(path));
@@ -623,18 +829,23 @@ static int eval_path(struct run *r, const struct subject *sub, const struct cond
 	}
 	if (ret < 0) {
 		sb_addf(why, "%s does not exist", c->path);
+		if (listening)
+			say_ended_all(r, why);
 		return 0;
 	}
 	is = S_ISFIFO(st.mode) ? "fifo" : S_ISSOCK(st.mode) ? "socket" : S_ISREG(st.mode) ? "file" :
 	     S_ISDIR(st.mode) ? "dir" : S_ISLNK(st.mode) ? "symlink" : "special file";
-	if (strcmp(is, empty ? "dir" : c->type)) {
-		sb_addf(why, "%s is a %s, not a %s", c->path, is, empty ? "directory" : c->type);
+	if (strcmp(is, empty ? "dir" : listening ? "socket" : c->type)) {
+		sb_addf(why, "%s is a %s, not a %s", c->path, is,
+			empty ? "directory" : listening ? "socket" : c->type);
 		return 0;
 	}
 	if (c->mode >= 0 && (int)(st.mode & 07777) != c->mode) {
 		sb_addf(why, "%s has mode %04o, not %04o", c->path, st.mode & 07777, c->mode);
 		return 0;
 	}
+	if (listening)
+		return unix_listening(r, c->path, why);
 	return empty ? dir_empty(r, path, c->path, why) : 1;
 }
 
@@ -681,16 +892,7 @@ int cond_eval(struct run *r, const struct step *st, struct strbuf *why)
 	sub.who = who;
 	if (flags & COND_LIVE) {
 		if (st->sel != SEL_CHILD && p->done) {
-			sb_addf(why, "%s had already ended: ", who);
-			if (WIFEXITED(p->wait_status))
-				sb_addf(why, "it exited with status %d", WEXITSTATUS(p->wait_status));
-			else
-				sb_addf(why, "it was killed by %s", run_signame(WTERMSIG(p->wait_status)));
-			if (p->err.len) {
-				sb_addf(why, ", saying \"");
-				sb_add_escaped(why, p->err.data, p->err.len, 200);
-				sb_addf(why, "\"");
-			}
+			say_ended(why, who, p);
 			return 0;
 		}
 		if (st->sel == SEL_ALL)

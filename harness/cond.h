@@ -32,6 +32,7 @@
 #define COND_TABLE(X) \
 	X(BLOCKED,   "blocked",   COND_LIVE, "to be blocked",            blocked,   blocked)   \
 	X(RUNNING,   "running",   0,         "to be running",            none,      running)   \
+	X(STOPPED,   "stopped",   COND_LIVE, "to be stopped",            none,      stopped)   \
 	X(EXIT,      "exit",      COND_END,  "to exit",                  exit,      ended)     \
 	X(KILLED,    "killed",    COND_END,  "to be killed",             killed,    ended)     \
 	X(OUTPUT,    "output",    0,         "to print",                 output,    output)    \
@@ -47,7 +48,9 @@
 	X(SYSV,      "sysv",      COND_BOX,  "SysV IPC",                 sysv,      sysv)      \
 	X(PROCESSES, "processes", 0,         "processes",                count,     processes) \
 	X(ORPHANS,   "orphans",   COND_END,  "children reaped",          count,     orphans)   \
-	X(ZOMBIES,   "zombies",   COND_BOX,  "no zombies",               count,     zombies)
+	X(UNWAITED,  "unwaited",  COND_END,  "children waited for",      count,     unwaited)  \
+	X(ZOMBIES,   "zombies",   COND_BOX,  "no zombies",               count,     zombies)   \
+	X(HELD,      "held",      0,         "children held",            count,     held)
 
 #define COND_ENUM(name, word, flags, phrase, parse, eval) COND_##name,
 enum cond_kind { COND_TABLE(COND_ENUM) COND_NKINDS };

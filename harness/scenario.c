@@ -528,17 +528,18 @@ static int parse_fds(struct parser *p, int i, int end, struct cond *c)
 
 static int parse_path(struct parser *p, int i, int end, struct cond *c)
 {
-	static const char *const types[] = { "absent", "fifo", "socket", "file", "dir", "empty", NULL };
+	static const char *const types[] = { "absent", "fifo", "socket", "file", "dir", "empty",
+					     "listening", NULL };
 	int ok = 0;
 	long v;
 
 	if (i + 2 > end || !p->tok[i].quoted)
-		return bad(p, "expected: path \"PATH\" absent|fifo|socket|file|dir|empty [mode 0NNN]");
+		return bad(p, "expected: path \"PATH\" absent|fifo|socket|file|dir|empty|listening [mode 0NNN]");
 	c->path = xstrndup(p->tok[i].text, p->tok[i].len);
 	for (const char *const *t = types; *t; t++)
 		ok |= !strcmp(*t, p->tok[i + 1].text);
 	if (!ok)
-		return bad(p, "'%s': a path is absent, fifo, socket, file, dir or empty",
+		return bad(p, "'%s': a path is absent, fifo, socket, file, dir, empty or listening",
 			   p->tok[i + 1].text);
 	c->type = xstrndup(p->tok[i + 1].text, p->tok[i + 1].len);
 	i += 2;
@@ -551,7 +552,7 @@ static int parse_path(struct parser *p, int i, int end, struct cond *c)
 	return 0;
 }
 
-/* processes, orphans, zombies N */
+/* processes, orphans, unwaited, zombies, held N */
 static int parse_count(struct parser *p, int i, int end, struct cond *c)
 {
 	long v;
@@ -657,6 +658,10 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 				return bad(p, "stdout=%s: the choices are stdout=hold and stdout=frozen", v);
 			st->hold_stdout = 1;
 			st->full_stdout = !strcmp(v, "frozen");
+		} else if (!strcmp(verb, "start") && (v = opt_value(&p->tok[i], "children"))) {
+			if (strcmp(v, "held"))
+				return bad(p, "children=%s: the choice is children=held", v);
+			st->hold_children = 1;
 		} else {
 			return bad(p, "unknown option '%.*s'", p->tok[i].eq, p->tok[i].text);
 		}
@@ -826,16 +831,20 @@ static int check_test(struct parser *p, struct test *t)
 		const char *names[2] = { st->kind == STEP_START ? NULL : st->proc, st->cond.other };
 
 		for (int k = 0; k < 2; k++) {
-			int found = 0;
+			const struct step *start = NULL;
 
 			if (!names[k])
 				continue;
 			for (int j = 0; j < i; j++)
-				found |= t->steps[j].kind == STEP_START && !strcmp(t->steps[j].proc, names[k]);
-			if (!found) {
-				p->line = st->line;
+				if (t->steps[j].kind == STEP_START && !strcmp(t->steps[j].proc, names[k]))
+					start = &t->steps[j];
+			p->line = st->line;
+			if (!start)
 				return bad(p, "process '%s' has not been started", names[k]);
-			}
+			if (!k && (st->kind == STEP_WAIT || st->kind == STEP_EXPECT) &&
+			    st->cond.kind == COND_HELD && !start->hold_children)
+				return bad(p, "'held' counts the children of a process started with "
+					   "children=held, and '%s' was not", names[k]);
 		}
 	}
 	if (t->nsteps == 0) {

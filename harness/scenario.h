@@ -26,7 +26,7 @@ enum step_kind {
 	STEP_CLOSE,	/* close ID: its stdin */
 	STEP_SIGNAL,	/* signal ID SIGNAME */
 	STEP_HOLD,	/* hold ID: stop reading its stdout */
-	STEP_RELEASE,	/* release ID: read it again */
+	STEP_RELEASE,	/* release ID: read it again, let held children go */
 	STEP_WAIT,	/* wait ID COND [within DUR] */
 	STEP_EXPECT,	/* expect ID COND [within DUR] */
 };
@@ -52,7 +52,7 @@ struct cond {
 	char *text;		/* output, stdout/stderr argument, regex */
 	char *other;		/* MATCH_SAME_AS, exit = ID2: the other process's id */
 	int64_t limit_ms;	/* COND_CPU */
-	char *type;		/* COND_PATH: absent fifo socket file dir empty */
+	char *type;		/* COND_PATH: absent fifo socket file dir empty listening */
 	int mode;		/* COND_PATH, COND_SYSV: -1 unchecked */
 	enum sysv_kind sysv;
 	long key;
@@ -77,6 +77,7 @@ struct step {
 	int in_letters;		/* IN_RANDOM of lower-case letters and newlines */
 	int hold_stdout;	/* stdout=hold: not read until `release` */
 	int full_stdout;	/* stdout=frozen: held, and its first write blocks */
+	int hold_children;	/* children=held: its descendants wait for `release` */
 	/* write, signal */
 	char *text;
 	size_t text_len;

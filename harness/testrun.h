@@ -37,6 +37,9 @@ struct started {
 	size_t plen, poff, pcap;	/* queued, written, allocated */
 	int close_after;	/* close stdin once pending is written */
 	char label[96];		/* "pipecat", "pipecat (reference)" */
+	uint64_t settle_csw;	/* held N: context switches of its processes not
+				 * held, at the last look that found them asleep */
+	int settle_looks;	/* how many looks in a row found them so */
 };
 
 struct run {

@@ -118,6 +118,8 @@ struct box_verdict {
 	int signal;		/* 0 unless killed by a signal */
 	int64_t cpu_ms, wall_ms, peak_memory_kib;
 	int leftover;		/* processes killed when the program ended */
+	int unwaited;		/* zombies its parent never waited for, reaped
+				 * by the box's init as the program ended */
 	char message[320];
 };
 
@@ -136,12 +138,25 @@ struct box_proc {
 	size_t out_skip;	/* filler still to drop from stdout (stdout_full) */
 	int hold_output;	/* box_hold_output(): stdout is not read for now, so a
 				 * program writing more than a pipe holds blocks */
+	int hold_children;	/* box_spawn's hold_children, until released */
+	int nheld;		/* notifications of held children, unanswered */
+	uint64_t held[64];
+	pid_t held_pid[64];
 	struct box_verdict verdict;
 };
 
 struct box_spawn {
 	char *const *argv;	/* looked up in the box's PATH */
 	int stdin_fd;		/* -1 for /dev/null */
+	/*
+	 * The program's descendants stop at the first call of the config's
+	 * delta->notify that they make (the caller names one that a new
+	 * process makes before anything else: glibc's fork() child calls
+	 * set_robust_list first) and stay there until
+	 * box_release_children(): then they all go on at once. The program
+	 * itself is never held.
+	 */
+	int hold_children;
 	int stdout_full;	/* stdout starts as a pipe already full of filler:
 				 * the program's first write to it blocks until
 				 * the caller stops holding its output (call
@@ -179,6 +194,10 @@ const struct box_proc *box_result(const struct box *box, int i);
 /* stop (1) or resume (0) reading program i's stdout: a program writing
  * more than a pipe holds then blocks in write() */
 void box_hold_output(struct box *box, int i, int hold);
+/* let program i's held descendants go on (box_spawn's hold_children),
+ * all at once, each bound to a CPU of its own in turn so that they run
+ * side by side, and hold none after them */
+void box_release_children(struct box *box, int i);
 /*
  * Pump until program i has reported its pid before exec or its report
  * channel closed (its exec succeeded or failed), the box finished, or

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +90,59 @@ static void exe_name(pid_t pid, char *buf, size_t size)
 	snprintf(buf, size, "%.31s", base ? base + 1 : target);
 }
 
+/* let a notified call go on as if the filter had allowed it */
+static void let_through(struct box *b, int listen_fd, uint64_t id)
+{
+	memset(b->resp, 0, sizeof(*b->resp));
+	b->resp->id = id;
+	b->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	seccomp_notify_respond(listen_fd, b->resp);
+}
+
+/* one of delta->notify's calls: allowed, but a held child waits here */
+static int passes_through(const struct box *b, int nr)
+{
+	char name[64];
+
+	if (!b->cfg.delta)
+		return 0;
+	policy_syscall_name(nr, name, sizeof(name));
+	for (const char *const *n = b->cfg.delta->notify; n && *n; n++)
+		if (!strcmp(*n, name))
+			return 1;
+	return 0;
+}
+
+void box_release_children(struct box *b, int i)
+{
+	struct box_proc *p = &b->procs[i];
+	cpu_set_t mine;
+	int cpus[CPU_SETSIZE], ncpus = 0;
+
+	/*
+	 * Let go together, children that share a CPU still take turns: one
+	 * that needs a millisecond would end within its time slice, before
+	 * the next one runs, and a missing lock would lose nothing. Each
+	 * gets a CPU of ours in turn, so that two of them can run at once.
+	 */
+	if (sched_getaffinity(0, sizeof(mine), &mine) == 0)
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &mine))
+				cpus[ncpus++] = c;
+	for (int k = 0; ncpus > 1 && k < p->nheld; k++) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(cpus[k % ncpus], &one);
+		sched_setaffinity(p->held_pid[k], sizeof(one), &one);
+	}
+	/* a child that died meanwhile has no notification left: ENOENT */
+	for (int k = 0; k < p->nheld && p->listen_fd >= 0; k++)
+		let_through(b, p->listen_fd, p->held[k]);
+	p->nheld = 0;
+	p->hold_children = 0;
+}
+
 static void handle_notification(struct box *b, struct box_proc *p)
 {
 	struct box_violation *v;
@@ -99,6 +153,17 @@ static void handle_notification(struct box *b, struct box_proc *p)
 		if (errno != EINTR && errno != ENOENT) {
 			close(p->listen_fd);
 			p->listen_fd = -1;
+		}
+		return;
+	}
+	if (passes_through(b, b->req->data.nr)) {
+		/* a descendant of the program (its listener is inherited) */
+		if (p->hold_children && (pid_t)b->req->pid != p->pid &&
+		    p->nheld < (int)(sizeof(p->held) / sizeof(p->held[0]))) {
+			p->held_pid[p->nheld] = (pid_t)b->req->pid;
+			p->held[p->nheld++] = b->req->id;
+		} else {
+			let_through(b, p->listen_fd, b->req->id);
 		}
 		return;
 	}
@@ -227,6 +292,7 @@ void record_exit(struct box *b, const struct msg *m)
 	p->maxrss_kib = m->exited.maxrss_kib;
 	p->ended_ms = now_ms();
 	p->verdict.leftover = m->exited.left;
+	p->verdict.unwaited = m->exited.unwaited;
 	p->full_fs = m->exited.full;
 }
 

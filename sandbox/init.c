@@ -463,7 +463,7 @@ static int full_filesystems(int status)
 	return full;
 }
 
-static void send_exits(int ctl, const struct exit_record *x, int n)
+static void send_exits(int ctl, const struct exit_record *x, int n, int unwaited)
 {
 	int others = count_processes();
 
@@ -477,26 +477,38 @@ static void send_exits(int ctl, const struct exit_record *x, int n)
 		r->exited.maxrss_kib = x[k].maxrss_kib;
 		r->exited.full = x[k].full;
 		r->exited.left = others;
+		r->exited.unwaited = unwaited;
 		init_send(ctl, r);
 	}
 }
 
-/* reap everything; the programs' exits go to the supervisor, with how many
- * processes are still in the box once they are all counted */
+/*
+ * Reap everything; the programs' exits go to the supervisor, with how many
+ * processes are still in the box once they are all counted, and how many
+ * zombies of others were reaped with them. A parent that exits without
+ * waiting for its ended children hands them to us: the kernel reparents
+ * them before the parent itself becomes a zombie, in one step, so when we
+ * see the parent's exit its unwaited children are already ours and this
+ * pass reaps them too. Whatever we reap that we never started ended
+ * without its parent's wait().
+ */
 static void init_reap(int ctl, pid_t *pids, int npids)
 {
 	struct exit_record x[16];
-	int n = 0, status;
+	int n = 0, status, unwaited = 0;
 	struct rusage ru;
 	pid_t pid;
 
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
+		int ours = 0;
+
 		for (int i = 0; i < npids; i++) {
 			if (pids[i] != pid)
 				continue;
+			ours = 1;
 			pids[i] = 0;
 			if (n == 16) {	/* rare, but keep every exit */
-				send_exits(ctl, x, n);
+				send_exits(ctl, x, n, unwaited);
 				n = 0;
 			}
 			x[n++] = (struct exit_record){
@@ -507,9 +519,10 @@ static void init_reap(int ctl, pid_t *pids, int npids)
 				.maxrss_kib = ru.ru_maxrss,
 			};
 		}
+		unwaited += !ours;
 	}
 	if (n)
-		send_exits(ctl, x, n);
+		send_exits(ctl, x, n, unwaited);
 }
 
 /*

@@ -197,7 +197,7 @@ static int in_list(const char *const *list, const char *name)
 }
 
 static int add_groups(scmp_filter_ctx ctx, const struct group *g,
-		      const char *const *deny)
+		      const char *const *deny, const char *const *notify)
 {
 	for (; g->calls; g++) {
 		const char *p = g->calls;
@@ -225,7 +225,7 @@ static int add_groups(scmp_filter_ctx ctx, const struct group *g,
 					return -EINVAL;
 				cond = conds[i].cond;
 			}
-			if (in_list(deny, name))
+			if (in_list(deny, name) || in_list(notify, name))
 				continue;
 			ret = add_rule(ctx, name, cond);
 			if (ret < 0)
@@ -297,6 +297,7 @@ int policy_compile(enum policy_profile profile, const struct policy_delta *delta
 		   struct policy_bpf *out)
 {
 	const char *const *deny = delta ? delta->deny : NULL;
+	const char *const *notify = delta ? delta->notify : NULL;
 	scmp_filter_ctx ctx;
 	int ret;
 
@@ -321,9 +322,9 @@ int policy_compile(enum policy_profile profile, const struct policy_delta *delta
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (ret < 0)
 		goto out;
-	ret = add_groups(ctx, run_groups, deny);
+	ret = add_groups(ctx, run_groups, deny, notify);
 	if (ret == 0 && profile == POLICY_BUILD)
-		ret = add_groups(ctx, build_groups, deny);
+		ret = add_groups(ctx, build_groups, deny, notify);
 	if (ret < 0)
 		goto out;
 	for (const char *const *a = delta ? delta->allow : NULL; a && *a; a++) {

@@ -41,6 +41,9 @@ struct policy_bpf {
 struct policy_delta {
 	const char *const *allow;
 	const char *const *deny;
+	/* allowed, but each call goes to the supervisor first, which lets
+	 * it through, at once or later (box.h's hold_children) */
+	const char *const *notify;
 };
 
 /* 0, or a negative errno (-EINVAL names an unknown system call in delta) */

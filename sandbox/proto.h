@@ -39,6 +39,10 @@
  *                                  exited.full           after SIGBUS: EXIT_FULL_*,
  *                                                        the tmpfs without room
  *                                  exited.left           processes still in the box
+ *                                  exited.unwaited       processes reaped in the same
+ *                                                        pass that init never started:
+ *                                                        zombies whose parent exited
+ *                                                        without waiting for them
  *   COUNT        sup -> init       (none)
  *   COUNTED      init -> sup       counted.left          processes in the box, init
  *                                                        not counted
@@ -109,7 +113,7 @@ struct msg {
 		struct { int id, argc, has_stdin; } spawn;
 		struct { int id, err; pid_t pid; } spawned;
 		struct {
-			int id, wait_status, full, left;
+			int id, wait_status, full, left, unwaited;
 			pid_t pid;
 			int64_t cpu_ms, maxrss_kib;
 		} exited;

@@ -140,6 +140,7 @@ int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 	p->err_fd = errp[0];
 	p->report_fd = rep[0];
 	p->listen_fd = -1;
+	p->hold_children = s->hold_children;
 	p->verdict.exit_code = -1;
 	out[0] = errp[0] = rep[0] = -1;
 	if (!p->out.data || !p->err.data) {

@@ -79,12 +79,19 @@ S|  expect p cpu < nan|4: expected: cpu < DURATION
 S|  expect p fds all|4: expected: fds std
 S|  expect p stdout == "x"|4: unknown comparison '==' (=, contains, regex, lines)
 S|  expect p stdout = q|4: process 'q' has not been started
-S|  expect path "x" weird|4: 'weird': a path is absent, fifo, socket, file, dir or empty
+S|  expect path "x" weird|4: 'weird': a path is absent, fifo, socket, file, dir, empty or listening
+S|  expect path "x" listening 1|4: expected: mode 0NNN
+S|  expect p stopped now|4: unexpected 'now' after the condition
+S|  start q = system cat children=free|4: children=free: the choice is children=held
+S|  expect p held 1|4: 'held' counts the children of a process started with children=held, and 'p' was not
+S|  expect p.all held 1|4: 'held' is not a fact of a live process, so it cannot be asked of p.all
 S|  expect path "x" fifo mode 9|4: expected: mode 0NNN
 S|  expect sysv msg|4: expected a KEY after 'msg'
 S|  expect sysv shm 1 value 3|4: only a semaphore set has a value
 S|  expect sysv none 1|4: nothing may follow 'sysv none'
 S|  expect zombies many|4: expected a number after 'zombies'
+S|  expect p unwaited|4: expected a number after 'unwaited'
+S|  expect p.all unwaited 0|4: 'unwaited' is not a fact of a live process, so it cannot be asked of p.all
 S|  write p "a\\xZZ"|4: \x needs two hex digits
 S|  write p "open|4: a string is not closed (missing '"')
 S|  signal p SIGNOPE|4: expected: signal ID SIGNAME
@@ -171,6 +178,15 @@ ok "fb exit-differs | grep -q '^failed: .*expected a to exit' &&
 ok "fb not-empty | grep -q '^failed: .*expected path' &&
 	fb not-empty | grep -q 'e is not empty: it still holds \"a\", \"b\"'" \
 	"path empty lists what was left, in name order"
+ok "fb unwaited | grep -q '^failed: .*expected z children waited for' &&
+	fb unwaited | grep -q '2 of probe (reference).s processes had ended but were never waited for when it exited'" \
+	"unwaited counts the zombies a parent left to the box's init"
+ok "fb not-listening | grep -q '^failed: .*expected path' &&
+	fb not-listening | grep -q 'sock is a bound socket, but listen() has not been called on it'" \
+	"path listening tells a bound socket from a listening one"
+ok "fb too-few-held | grep -q '^failed: .*waited for f children held' &&
+	fb too-few-held | grep -q '0 of sh.s child processes were created and held, not 1'" \
+	"held N says how many children were held"
 ok "fb file-not-empty | grep -q 'input.txt is a file, not a directory'" \
 	"path empty of a file says it is no directory"
 ok "fb child-of-twins | grep -q '^failed: ' && fb child-of-twins | grep -q 'has 2 child processes where one was expected'" \

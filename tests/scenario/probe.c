@@ -13,6 +13,8 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +95,34 @@ int main(int argc, char **argv)
 		close(fds[1]);
 		close(0);
 		wait(NULL);
+		return 0;
+	}
+	if ((!strcmp(mode, "bind") || !strcmp(mode, "listen")) && argc > 2) {
+		/* a Unix socket bound at argv[2], listening or not */
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[2]);
+		if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    (mode[0] == 'l' && listen(s, 1) < 0)) {
+			perror("probe");
+			return 1;
+		}
+		drain();
+		return 0;
+	}
+	if (!strcmp(mode, "nowait")) {
+		/* two children that end; the parent sees them end without
+		 * reaping them (WNOWAIT) and exits: they are zombies then */
+		for (int i = 0; i < 2; i++) {
+			siginfo_t si;
+			pid_t pid = fork();
+
+			if (pid == 0)
+				_exit(0);
+			if (pid < 0 || waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0)
+				return 1;
+		}
 		return 0;
 	}
 	if (!strcmp(mode, "stderr")) {
