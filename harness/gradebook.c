@@ -123,6 +123,16 @@ int gradebook_open(const char *path, int mode, struct gradebook **out, char *err
 		goto fail;
 	if (mode == GRADEBOOK_BATCH && exec_sql(gb, schema, err, errsize) < 0)
 		goto fail;
+	/*
+	 * A batch only appends, one grading at a time, and never reads back
+	 * what it wrote: SQLite's page cache (2 MiB by default) would only
+	 * keep the pages of gradings already stored, so the batch's memory
+	 * would grow with the class until that cap. 256 KiB holds a
+	 * transaction's pages and the indexes' upper levels; the kernel's
+	 * page cache holds the rest of the file for the exports.
+	 */
+	if (mode == GRADEBOOK_BATCH && exec_sql(gb, "PRAGMA cache_size=-256;", err, errsize) < 0)
+		goto fail;
 	*out = gb;
 	return 0;
 fail:
