@@ -24,15 +24,21 @@
  * or HEAD), exported with `git archive` into a temporary directory while
  * its child runs; its content hash is the commit's tree.
  *
- * NEEDSWORK: each child builds the reference again (ipcgrade grade builds
- * it once per process), a third of a pipe-lab grading's time. Handing the
- * children a reference built once by the supervisor needs a way into
- * grade.c's reference_bins().
+ * The supervisor builds the assignment's reference once, before the
+ * first child, and hands its directory to every child
+ * (--prebuilt-reference): building it in each child was a third of a
+ * pipe-lab grading. Each box gets a read-only copy of it, so
+ * no submission can change it for the next. When it does not build, each
+ * child tries again on its own, and fails as a fault of ours: its
+ * student is recorded ungradable with the reason, after the retry, as
+ * for any harness error (a passing fault, such as memory short for the
+ * compiler, may then pass).
  */
 #define _GNU_SOURCE
 #include "batch.h"
 #include "grade.h"
 #include "gradebook.h"
+#include "refcache.h"
 #include "scenario.h"
 #include "strbuf.h"
 #include "../common/clock.h"
@@ -97,9 +103,10 @@ struct batch {
 	unsigned shard, nshards;	/* --shard I/N: 0-based I */
 	char grader_hash[80], engine_hash[80], host[256];
 	char tmp[PATH_MAX];	/* git exports, made on demand */
+	const char *refdir;	/* the reference, built once for every child */
 	struct gradebook *gb;
 	struct student *students;
-	size_t nstudents;
+	size_t nstudents, todo;	/* todo: without a result from this grader */
 	/* progress */
 	int tty;
 	size_t total, done, below, ungradable;
@@ -407,6 +414,7 @@ static int scan_roster(struct batch *b, const char *subs, char *err, size_t errs
 				ret = gradebook_has_result(b->gb, s->sub_id, b->grader_hash,
 							   b->engine_hash, err, errsize);
 				s->state = ret == 1 ? S_UPTODATE : S_TODO;
+				b->todo += ret == 0;
 			}
 		}
 		if (ret < 0) {
@@ -477,7 +485,11 @@ static int start_child(struct batch *b, struct child *c, struct student *s, char
 	int out[2] = { -1, -1 }, er[2] = { -1, -1 };
 	const char *dir = s->dir;
 	pid_t parent = getpid();
-	char *argv[] = { "ipcgrade", "grade", (char *)b->assignment, NULL, "--json", "-", NULL };
+	char *argv[] = { "ipcgrade", "grade", (char *)b->assignment, NULL, "--json", "-",
+			 "--prebuilt-reference", (char *)b->refdir, NULL };
+
+	if (!b->refdir)
+		argv[6] = NULL;	/* each child tries on its own, and says why it fails */
 
 	memset(c, 0, sizeof(*c));
 	c->s = s;
@@ -1030,6 +1042,8 @@ int cmd_batch(int argc, char **argv)
 		return ret == -2 ? 2 : 3;
 	}
 	ret = scan_roster(&b, argv[optind + 1], err, sizeof(err));
+	if (ret == 0 && b.todo)
+		b.refdir = reference_bins(&g);
 	if (ret == 0)
 		ret = supervise(&b, err, sizeof(err));
 	if (ret < 0) {

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "grade.h"
+#include "refcache.h"
 #include "report.h"
 #include "scenario.h"
 
@@ -115,7 +116,7 @@ int cmd_check(int argc, char **argv)
 int cmd_grade(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_GS, O_JUNIT, O_HTML, O_MD, O_HIDDEN, O_VERBOSE, O_DEBUG, O_REPEAT,
-	       O_SEED };
+	       O_SEED, O_PREBUILT };
 	static const struct option opts[] = {
 		{ "json", required_argument, NULL, O_JSON },
 		{ "gradescope", required_argument, NULL, O_GS },
@@ -127,10 +128,11 @@ int cmd_grade(int argc, char **argv)
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "repeat", required_argument, NULL, O_REPEAT },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "prebuilt-reference", required_argument, NULL, O_PREBUILT },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out[5] = { NULL };
-	const char *seed_arg = NULL;
+	const char *seed_arg = NULL, *prebuilt = NULL;
 	uint64_t seed = 0;
 	int repeat = 0;
 	char *end;
@@ -171,6 +173,8 @@ int cmd_grade(int argc, char **argv)
 			}
 			seed_arg = optarg;
 			break;
+		/* a batch's children: the reference its supervisor built once */
+		case O_PREBUILT: prebuilt = optarg; break;
 		default:
 			fprintf(stderr, "usage: ipcgrade grade ASSIGNMENT DIR [--json F] [--gradescope F] "
 				"[--junit F] [--md F] [--hidden] [--debug] [--repeat N [--seed S]]\n");
@@ -194,6 +198,15 @@ int cmd_grade(int argc, char **argv)
 	}
 	if (load_grader(argv[optind], &g) < 0)
 		return 2;
+	if (prebuilt) {
+		char err[PATH_MAX + 128];
+
+		if (reference_adopt(&g, prebuilt, err, sizeof(err)) < 0) {
+			fprintf(stderr, "ipcgrade: %s\n", err);
+			scenario_free(&g);
+			return 2;
+		}
+	}
 	signal(SIGPIPE, SIG_IGN);
 	/* grade runs every test; --hidden shows the hidden ones in text */
 	result = grade_repeated(&g, argv[optind + 1], 1, repeat, seed, &status);
