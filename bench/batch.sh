@@ -8,23 +8,39 @@
 #     N             the class: N submissions spread over every lab, made
 #                   from its reference and mutants (hanging ones included);
 #                   default 200
-#     MEMORY_SIZES  class sizes for the memory figure (the pipe lab);
-#                   default "200 2000"; "" skips it
-#   BASELINE=0      skips the containers
+#     MEMORY_SIZES  class sizes for the memory figure (the pipe lab, at
+#                   -j 2); default "200 2000"; "" skips it
+#   BASELINE=0          skips the containers
+#   BASELINE_SAMPLE=K   containers for K submissions drawn at random (a
+#                       fixed seed) from the class, extrapolated to N;
+#                       default 30; 0 means all N
+#   BASELINE_JOBS="1 2" containers at a time, one pass each
 #
 # The container baseline runs the same `ipcgrade grade` inside a fresh
 # container per submission (runc, --privileged so that the grading inside
 # makes the same boxes; the host's /usr mounted read-only over a minimal
-# Debian image made with debootstrap, so that compiler and libraries are
-# the same ones). Its cost above the batch is the container's start and
-# teardown per submission.
+# Debian image, so that compiler and libraries are the same ones). To be
+# fair to it, the containers get the reference built once beforehand
+# (--prebuilt-reference), as an autograder image would have it built at
+# its setup, and as the batch does once per lab. Its cost above the batch
+# is then the container's start and teardown per submission.
+#
+# Every figure comes with the load average at its end: the machine may be
+# shared. Each batch's peak memory is the batch process's own (VmHWM, read
+# while it is stopped at its end by IPCGRADE_TEST_STOP=done), not its
+# children's.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 ipcgrade=$here/build/ipcgrade
 N=${1:-200}
 MEMN=${2-200 2000}
 BASELINE=${BASELINE:-1}
+SAMPLE=${BASELINE_SAMPLE:-30}
+PJOBS=${BASELINE_JOBS:-1 2}
 [ -x "$ipcgrade" ] || { echo "build first: make" >&2; exit 2; }
+for p in sqlite3 bc perl; do
+	command -v $p >/dev/null || { echo "bench/batch.sh needs $p" >&2; exit 2; }
+done
 W=$(mktemp -d /var/tmp/ipcgrade-batchbench.XXXXXX)
 chmod 755 "$W"
 trap 'rm -rf "$W"' EXIT
@@ -57,72 +73,11 @@ make_class() {	# DEST N [LAB]: N students over the variants (of LAB only, if giv
 
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-make_class "$W/class" "$N"
-echo "# class: $N submissions over $(echo $labs | wc -w) labs, $(nproc) cores, $(date -u +%F), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-
-run_batches() {	# JOBS DB: every lab's class, one batch each
-	local j=$1 db=$2 lab
-	for lab in $(ls "$W/class"); do
-		"$ipcgrade" batch "$lab" "$W/class/$lab" -j "$j" --db "$db" >/dev/null 2>&1
-	done
-}
-
-t0=$(now); run_batches 1 "$W/j1.db"; t1=$(now)
-j1=$(secs "$t0" "$t1")
-t0=$(now); run_batches 2 "$W/j2.db"; t1=$(now)
-j2=$(secs "$t0" "$t1")
-same=$(diff <(sqlite3 "$W/j1.db" "SELECT g.student, t.test_id, t.status FROM gradings g JOIN test_results t ON t.grading_id = g.id WHERE g.current = 1 ORDER BY 1, 2") \
-	<(sqlite3 "$W/j2.db" "SELECT g.student, t.test_id, t.status FROM gradings g JOIN test_results t ON t.grading_id = g.id WHERE g.current = 1 ORDER BY 1, 2") >/dev/null && echo yes || echo NO)
-graded=$(sqlite3 "$W/j2.db" "SELECT COUNT(*) FROM gradings WHERE current = 1")
-printf 'batch -j 1: %.1f s (%.2f s per submission)\n' "$j1" "$(echo "$j1 / $N" | bc -l)"
-printf 'batch -j 2: %.1f s (%.2f s per submission), speedup %.2fx; %s graded; verdicts the same as -j 1: %s\n' \
-	"$j2" "$(echo "$j2 / $N" | bc -l)" "$(echo "$j1 / $j2" | bc -l)" "$graded" "$same"
-
-if [ "$BASELINE" = 1 ]; then
-	for p in podman runc debootstrap; do
-		command -v $p >/dev/null || apt-get install -y -qq --no-install-recommends $p >/dev/null 2>&1 ||
-			{ echo "cannot install $p" >&2; exit 2; }
-	done
-	img=localhost/ipcgrade-bench-base
-	# the same minimal Debian that the project's other container tools make
-	podman image exists $img 2>/dev/null || ! podman image exists localhost/fresh-bookworm 2>/dev/null ||
-		podman tag localhost/fresh-bookworm $img
-	if ! podman image exists $img 2>/dev/null; then
-		mirror=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1 | awk '{print $2}')
-		rootfs=$(mktemp -d /var/tmp/ipcgrade-rootfs.XXXXXX)
-		echo "# making $img with debootstrap..."
-		debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null 2>&1 ||
-			{ echo "debootstrap failed" >&2; rm -rf "$rootfs"; exit 2; }
-		tar -C "$rootfs" -c . | podman import - $img >/dev/null
-		rm -rf "$rootfs"
-	fi
-	t0=$(now)
-	for lab in $(ls "$W/class"); do
-		for s in "$W/class/$lab"/*; do
-			podman run --rm --runtime runc --privileged --network none \
-				--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
-				-v /usr:/usr:ro -v /etc/alternatives:/etc/alternatives:ro \
-				-v "$here:/ipcgrade:ro" -v "$s:/submission:ro" \
-				$img /ipcgrade/build/ipcgrade grade "$lab" /submission --json - \
-				>"$W/podman-$(basename "$s").json" 2>/dev/null
-		done
-	done
-	t1=$(now)
-	pm=$(secs "$t0" "$t1")
-	ok=$(cat "$W"/podman-*.json | jq -s 'map(select(.score != null)) | length')
-	printf 'podman, a container per submission, one at a time: %.1f s (%.2f s per submission; %s results); batch -j 1 is %.2fx faster, -j 2 %.2fx\n' \
-		"$pm" "$(echo "$pm / $N" | bc -l)" "$ok" "$(echo "$pm / $j1" | bc -l)" "$(echo "$pm / $j2" | bc -l)"
-fi
-
-echo "# load average now $(cut -d' ' -f1-3 /proc/loadavg)"
-
-# the batch process's own peak memory (VmHWM), read while it is stopped
-# at its end (IPCGRADE_TEST_STOP=done), not its children's
-for n in $MEMN; do
-	rm -rf "$W/mem"
-	make_class "$W/mem" "$n" pipe
-	hwm=$(IPCGRADE_TEST_STOP=done perl -e '
+# batch ARGS...: runs `ipcgrade batch ARGS`, prints its peak RSS in KiB
+batch() {
+	IPCGRADE_TEST_STOP=done perl -e '
 		use POSIX ":sys_wait_h";
 		my $pid = fork() // die;
 		if (!$pid) { open STDOUT, ">", "/dev/null"; open STDERR, ">", "/dev/null"; exec @ARGV; exit 127 }
@@ -130,7 +85,129 @@ for n in $MEMN; do
 		if (WIFSTOPPED(${^CHILD_ERROR_NATIVE})) {
 			open my $f, "<", "/proc/$pid/status"; my ($kb) = map { /^VmHWM:\s+(\d+)/ ? $1 : () } <$f>;
 			kill "CONT", $pid; waitpid($pid, 0); print "$kb\n";
-		} else { print "none\n" }' "$ipcgrade" batch pipe "$W/mem/pipe" -j 2 --db "$W/mem.db")
-	echo "batch process peak RSS at $n submissions: $hwm KiB"
-	rm -f "$W"/mem.db*
+		} else { print "0\n" }' "$ipcgrade" batch "$@"
+}
+
+make_class "$W/class" "$N"
+echo "# class: $N submissions over $(echo $labs | wc -w) labs ($(ls "$W/class" | tr '\n' ' ')), $(nproc) cores, $(date -u '+%F %H:%M') UTC, load average $(load)"
+
+run_batches() {	# JOBS DB: every lab's class, one batch each; prints the largest peak RSS
+	local j=$1 db=$2 lab kb max=0
+	for lab in $(ls "$W/class"); do
+		kb=$(batch "$lab" "$W/class/$lab" -j "$j" --db "$db")
+		[ "$kb" -gt "$max" ] && max=$kb
+	done
+	echo "$max"
+}
+
+t0=$(now); rss1=$(run_batches 1 "$W/j1.db"); t1=$(now)
+j1=$(secs "$t0" "$t1")
+printf 'batch -j 1: %.1f s (%.2f s per submission), peak RSS %s KiB; load average %s\n' \
+	"$j1" "$(echo "$j1 / $N" | bc -l)" "$rss1" "$(load)"
+t0=$(now); rss2=$(run_batches 2 "$W/j2.db"); t1=$(now)
+j2=$(secs "$t0" "$t1")
+verdicts() { sqlite3 "$1" "SELECT g.assignment, g.student, t.test_id, t.status FROM gradings g JOIN test_results t ON t.grading_id = g.id WHERE g.current = 1 ORDER BY 1, 2, 3"; }
+same=$(diff <(verdicts "$W/j1.db") <(verdicts "$W/j2.db") >/dev/null && echo yes || echo NO)
+graded=$(sqlite3 "$W/j2.db" "SELECT COUNT(*) FROM gradings WHERE current = 1")
+printf 'batch -j 2: %.1f s (%.2f s per submission), peak RSS %s KiB, speedup %.2fx; %s graded; verdicts the same as -j 1: %s; load average %s\n' \
+	"$j2" "$(echo "$j2 / $N" | bc -l)" "$rss2" "$(echo "$j1 / $j2" | bc -l)" "$graded" "$same" "$(load)"
+
+if [ "$BASELINE" = 1 ]; then
+	for p in podman runc jq; do
+		command -v $p >/dev/null || apt-get install -y -qq --no-install-recommends $p >/dev/null 2>&1 ||
+			{ echo "cannot install $p" >&2; exit 2; }
+	done
+	img=localhost/ipcgrade-bench-base
+	# a minimal Debian 12: the one the project's other container tools
+	# make, else Debian's own slim image
+	for from in localhost/fresh-bookworm docker.io/library/debian:12-slim; do
+		podman image exists $img 2>/dev/null || ! podman image exists $from 2>/dev/null ||
+			podman tag $from $img
+	done
+	podman image exists $img 2>/dev/null || { echo "no Debian 12 image for the containers" >&2; exit 2; }
+	# each lab's reference built once, as an autograder image's setup
+	# would: a batch stopped before its first grading has built it, and a
+	# batch killed there leaves it behind
+	for lab in $(ls "$W/class"); do
+		mkdir -p "$W/refbuild/$lab" "$W/one/$lab"
+		cp -r "$here/reference/$lab" "$W/one/$lab/s"
+		TMPDIR=$W/refbuild/$lab IPCGRADE_TEST_STOP=start perl -e '
+			use POSIX ":sys_wait_h";
+			my $pid = fork() // die;
+			if (!$pid) { open STDOUT, ">", "/dev/null"; open STDERR, ">", "/dev/null"; exec @ARGV; exit 127 }
+			waitpid($pid, WUNTRACED); kill "KILL", $pid; waitpid($pid, 0);' \
+			"$ipcgrade" batch "$lab" "$W/one/$lab" --db "$W/one.db"
+		mv "$W/refbuild/$lab"/ipcgrade-ref-* "$W/prebuilt-$lab" 2>/dev/null ||
+			{ echo "cannot build the reference of $lab" >&2; exit 2; }
+	done
+	# the sample: every submission, or K drawn with a fixed seed
+	ls -d "$W"/class/*/* >"$W/all"
+	if [ "$SAMPLE" -gt 0 ] && [ "$SAMPLE" -lt "$N" ]; then
+		shuf -n "$SAMPLE" --random-source=<(yes ipcgrade) "$W/all" >"$W/sample"
+	else
+		cp "$W/all" "$W/sample"
+	fi
+	K=$(wc -l <"$W/sample")
+	cat >"$W/one-container" <<-EOF
+	#!/bin/sh
+	# one submission in a fresh container: \$1 its directory; its JSON
+	# result and its wall seconds into \$2
+	s=\$1 lab=\$(basename "\$(dirname "\$1")")
+	t0=\$(date +%s.%N)
+	podman run --rm --runtime runc --privileged --network none \\
+		--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \\
+		-v /usr:/usr:ro -v /etc/alternatives:/etc/alternatives:ro \\
+		-v "$here:/ipcgrade:ro" -v "$W/prebuilt-\$lab:/prebuilt:ro" -v "\$s:/submission:ro" \\
+		$img /ipcgrade/build/ipcgrade grade "\$lab" /submission --json - \\
+		--prebuilt-reference /prebuilt >"\$2.json" 2>/dev/null
+	echo "\$(date +%s.%N) - \$t0" | bc >"\$2.secs"
+	EOF
+	chmod +x "$W/one-container"
+	# the same submissions' gradings in the -j 1 batch, for a ratio on
+	# the very same work
+	bsecs=0
+	while read -r s; do
+		lab=$(basename "$(dirname "$s")") st=$(basename "$s")
+		ms=$(sqlite3 "$W/j1.db" "SELECT duration_ms FROM gradings WHERE current = 1 AND assignment = '$lab' AND student = '$st'")
+		bsecs=$(echo "$bsecs + ${ms:-0} / 1000" | bc -l)
+	done <"$W/sample"
+	for pj in $PJOBS; do
+		rm -rf "$W/pm"
+		mkdir "$W/pm"
+		t0=$(now)
+		awk '{ print $0 "\n" NR }' "$W/sample" |
+			xargs -d '\n' -n 2 -P "$pj" sh -c '"$0" "$1" "'"$W"'/pm/$2"' "$W/one-container"
+		t1=$(now)
+		pm=$(secs "$t0" "$t1")
+		ok=$(cat "$W"/pm/*.json | jq -s 'map(select(.score != null)) | length')
+		same=$(paste -d' ' "$W/sample" <(seq 1 "$K") | while read -r s i; do
+			lab=$(basename "$(dirname "$s")") st=$(basename "$s")
+			a=$(sqlite3 "$W/j1.db" "SELECT score FROM gradings WHERE current = 1 AND assignment = '$lab' AND student = '$st'")
+			b=$(jq '.score' "$W/pm/$i.json" 2>/dev/null)
+			[ "$(echo "${a:-x} == ${b:-y}" | bc 2>/dev/null)" = 1 ] || echo "$lab/$st: $a vs $b"
+		done | wc -l)
+		per=$(echo "$pm / $K" | bc -l)
+		bj=$j1
+		[ "$pj" = 2 ] && bj=$j2
+		printf 'podman, %s container(s) at a time, %s submissions: %.1f s (%.2f s per submission; %s results, %s scores unlike the batch'"'"'s); for %s: %.0f s; batch -j %s is %.2fx faster; load average %s\n' \
+			"$pj" "$K" "$pm" "$per" "$ok" "$same" "$N" "$(echo "$per * $N" | bc -l)" "$pj" \
+			"$(echo "$per * $N / $bj" | bc -l)" "$(load)"
+		if [ "$pj" = 1 ]; then
+			csum=$(cat "$W"/pm/*.secs | paste -sd+ | bc -l)
+			printf '  the same %s submissions, one at a time: containers %.1f s, their gradings in batch -j 1 %.1f s: %.2fx\n' \
+				"$K" "$csum" "$bsecs" "$(echo "$csum / $bsecs" | bc -l)"
+		fi
+	done
+fi
+
+# the batch process's own peak memory as the class grows, at -j 2
+for n in $MEMN; do
+	rm -rf "$W/mem" "$W"/mem.db*
+	make_class "$W/mem" "$n" pipe
+	t0=$(now)
+	kb=$(batch pipe "$W/mem/pipe" -j 2 --db "$W/mem.db")
+	t1=$(now)
+	t=$(secs "$t0" "$t1")
+	printf 'memory: %s submissions of the pipe lab at -j 2: %.1f s (%.2f s per submission), batch process peak RSS %s KiB; load average %s\n' \
+		"$n" "$t" "$(echo "$t / $n" | bc -l)" "$kb" "$(load)"
 done
