@@ -3,8 +3,9 @@
 # moment (a rerun grades only what has no result, one current result per
 # student), regrades only what changed, never exports an ungradable
 # submission as a score, gives the same verdicts at -j 1 and -j 2 with a
-# hostile submission in the class, writes the CSV columns it promises, and
-# picks a clone's last commit before a deadline.
+# hostile submission in the class, builds the reference once for all its
+# gradings, writes the CSV columns it promises, and picks a clone's last
+# commit before a deadline.
 . "$(dirname "$0")/lib.sh"
 command -v sqlite3 >/dev/null || plan_skip "sqlite3 is not installed"
 command -v git >/dev/null || plan_skip "git is not installed"
@@ -149,6 +150,30 @@ is "$(q "$TMP/k2.db" "SELECT COUNT(*), SUM(current) FROM gradings WHERE student 
 	"the earlier result is kept, one is current"
 "$IPCGRADE" diff "$TMP/k2.db" >"$TMP/diff"
 ok "grep -q '^alice: 9 -> 15 of 15 (grader changed)' '$TMP/diff'" "diff says the grader changed"
+
+# ---- the reference, built once by the batch for all its gradings ----
+# stopped before its first grading, the batch has built the reference in
+# its TMPDIR; with the program taken away, every grading must fail for
+# want of it (a grading that built its own would not notice)
+mkdir -p "$TMP/reftmp"
+is "$(TMP=$TMP TMPDIR=$TMP/reftmp IPCGRADE_TEST_STOP=start perl -e '
+	use POSIX ":sys_wait_h";
+	my $pid = fork() // die "fork: $!";
+	if (!$pid) { open STDOUT, ">", "$ENV{TMP}/out"; open STDERR, ">", "/dev/null"; exec @ARGV; exit 127 }
+	$SIG{ALRM} = sub { kill "KILL", $pid; waitpid($pid, 0); print "timed out\n"; exit 1 };
+	alarm 120;
+	waitpid($pid, WUNTRACED);
+	WIFSTOPPED(${^CHILD_ERROR_NATIVE}) or do { print "did not stop\n"; exit 1 };
+	my @built = glob("$ENV{TMP}/reftmp/ipcgrade-ref-*/reference/pipecat");
+	print scalar(@built), " built, ";
+	unlink @built;
+	kill "CONT", $pid;
+	waitpid($pid, 0);
+	print "exited ", WEXITSTATUS(${^CHILD_ERROR_NATIVE}), "\n";' "$IPCGRADE" batch pipe "$small" --db "$TMP/k3.db" -j 2)" \
+	"1 built, exited 1" "the batch builds the reference once, before its first grading"
+ok "grep -q \"alice: ungradable after 2 attempts: .* does not hold the reference's 'pipecat'\" '$TMP/out'" \
+	"every grading uses that one: without it, each is ungradable and says why"
+is "$(ls "$TMP/reftmp")" "" "the batch removes its reference at the end"
 
 # ---- a fault of ours: the reference does not build ----
 echo 'this is not C' >>"$R/reference/pipe/pipecat.c"
