@@ -7,7 +7,7 @@
 #   bash bench/batch.sh [N] [MEMORY_SIZES]
 #     N             the class: N submissions spread over every lab, made
 #                   from its reference and mutants (hanging ones included);
-#                   default 200
+#                   default 200; 0 skips the class (memory figures only)
 #     MEMORY_SIZES  class sizes for the memory figure (the pipe lab, at
 #                   -j 2); default "200 2000"; "" skips it
 #   BASELINE=0          skips the containers
@@ -15,6 +15,10 @@
 #                       fixed seed) from the class, extrapolated to N;
 #                       default 30; 0 means all N
 #   BASELINE_JOBS="1 2" containers at a time, one pass each
+#   MEMORY_VARIANTS="reference syntax-error ..."
+#                       the memory classes cycle through these of the pipe
+#                       lab's variants (a name may repeat, to weigh it);
+#                       default all of them
 #
 # The container baseline runs the same `ipcgrade grade` inside a fresh
 # container per submission (runc, --privileged so that the grading inside
@@ -55,10 +59,15 @@ for lab in $labs; do
 	for m in "$W/mutants/$lab"/*/; do variants+=("$lab:${m%/}"); done
 done
 
-make_class() {	# DEST N [LAB]: N students over the variants (of LAB only, if given)
+make_class() {	# DEST N [LAB [NAME...]]: N students over the variants (of LAB only, if
+		# given; those NAMEs of it, in that order, if given)
 	local dest=$1 n=$2 only=${3:-} i=0 k=0 v lab dir
 	local -a pool=()
-	for v in "${variants[@]}"; do
+	shift $(($# < 3 ? $# : 3))
+	for v in "$@"; do
+		[ "$v" = reference ] && pool+=("$only:$here/reference/$only") || pool+=("$only:$W/mutants/$only/$v")
+	done
+	[ $# -gt 0 ] || for v in "${variants[@]}"; do
 		[ -z "$only" ] || [ "${v%%:*}" = "$only" ] && pool+=("$v")
 	done
 	while [ $i -lt "$n" ]; do
@@ -88,126 +97,146 @@ batch() {
 		} else { print "0\n" }' "$ipcgrade" batch "$@"
 }
 
-make_class "$W/class" "$N"
-echo "# class: $N submissions over $(echo $labs | wc -w) labs ($(ls "$W/class" | tr '\n' ' ')), $(nproc) cores, $(date -u '+%F %H:%M') UTC, load average $(load)"
+if [ "$N" -gt 0 ]; then
+	make_class "$W/class" "$N"
+	echo "# class: $N submissions over $(echo $labs | wc -w) labs ($(ls "$W/class" | tr '\n' ' ')), $(nproc) cores, $(date -u '+%F %H:%M') UTC, load average $(load)"
 
-run_batches() {	# JOBS DB: every lab's class, one batch each; prints the largest peak RSS
-	local j=$1 db=$2 lab kb max=0
-	for lab in $(ls "$W/class"); do
-		kb=$(batch "$lab" "$W/class/$lab" -j "$j" --db "$db")
-		[ "$kb" -gt "$max" ] && max=$kb
-	done
-	echo "$max"
-}
+	run_batches() {	# JOBS DB: every lab's class, one batch each; prints the largest peak RSS
+		local j=$1 db=$2 lab kb max=0
+		for lab in $(ls "$W/class"); do
+			kb=$(batch "$lab" "$W/class/$lab" -j "$j" --db "$db")
+			[ "$kb" -gt "$max" ] && max=$kb
+		done
+		echo "$max"
+	}
 
-t0=$(now); rss1=$(run_batches 1 "$W/j1.db"); t1=$(now)
-j1=$(secs "$t0" "$t1")
-printf 'batch -j 1: %.1f s (%.2f s per submission), peak RSS %s KiB; load average %s\n' \
-	"$j1" "$(echo "$j1 / $N" | bc -l)" "$rss1" "$(load)"
-t0=$(now); rss2=$(run_batches 2 "$W/j2.db"); t1=$(now)
-j2=$(secs "$t0" "$t1")
-verdicts() { sqlite3 "$1" "SELECT g.assignment, g.student, t.test_id, t.status FROM gradings g JOIN test_results t ON t.grading_id = g.id WHERE g.current = 1 ORDER BY 1, 2, 3"; }
-same=$(diff <(verdicts "$W/j1.db") <(verdicts "$W/j2.db") >/dev/null && echo yes || echo NO)
-graded=$(sqlite3 "$W/j2.db" "SELECT COUNT(*) FROM gradings WHERE current = 1")
-printf 'batch -j 2: %.1f s (%.2f s per submission), peak RSS %s KiB, speedup %.2fx; %s graded; verdicts the same as -j 1: %s; load average %s\n' \
-	"$j2" "$(echo "$j2 / $N" | bc -l)" "$rss2" "$(echo "$j1 / $j2" | bc -l)" "$graded" "$same" "$(load)"
+	t0=$(now); rss1=$(run_batches 1 "$W/j1.db"); t1=$(now)
+	j1=$(secs "$t0" "$t1")
+	printf 'batch -j 1: %.1f s (%.2f s per submission), peak RSS %s KiB; load average %s\n' \
+		"$j1" "$(echo "$j1 / $N" | bc -l)" "$rss1" "$(load)"
+	t0=$(now); rss2=$(run_batches 2 "$W/j2.db"); t1=$(now)
+	j2=$(secs "$t0" "$t1")
+	verdicts() { sqlite3 "$1" "SELECT g.assignment, g.student, t.test_id, t.status FROM gradings g JOIN test_results t ON t.grading_id = g.id WHERE g.current = 1 ORDER BY 1, 2, 3"; }
+	same=$(diff <(verdicts "$W/j1.db") <(verdicts "$W/j2.db") >/dev/null && echo yes || echo NO)
+	graded=$(sqlite3 "$W/j2.db" "SELECT COUNT(*) FROM gradings WHERE current = 1")
+	printf 'batch -j 2: %.1f s (%.2f s per submission), peak RSS %s KiB, speedup %.2fx; %s graded; verdicts the same as -j 1: %s; load average %s\n' \
+		"$j2" "$(echo "$j2 / $N" | bc -l)" "$rss2" "$(echo "$j1 / $j2" | bc -l)" "$graded" "$same" "$(load)"
 
-if [ "$BASELINE" = 1 ]; then
-	for p in podman runc jq; do
-		command -v $p >/dev/null || apt-get install -y -qq --no-install-recommends $p >/dev/null 2>&1 ||
-			{ echo "cannot install $p" >&2; exit 2; }
-	done
-	img=localhost/ipcgrade-bench-base
-	# a minimal Debian 12: the one the project's other container tools
-	# make, else Debian's own slim image
-	for from in localhost/fresh-bookworm docker.io/library/debian:12-slim; do
-		podman image exists $img 2>/dev/null || ! podman image exists $from 2>/dev/null ||
-			podman tag $from $img
-	done
-	podman image exists $img 2>/dev/null || { echo "no Debian 12 image for the containers" >&2; exit 2; }
-	# each lab's reference built once, as an autograder image's setup
-	# would: a batch stopped before its first grading has built it, and a
-	# batch killed there leaves it behind
-	for lab in $(ls "$W/class"); do
-		mkdir -p "$W/refbuild/$lab" "$W/one/$lab"
-		cp -r "$here/reference/$lab" "$W/one/$lab/s"
-		TMPDIR=$W/refbuild/$lab IPCGRADE_TEST_STOP=start perl -e '
-			use POSIX ":sys_wait_h";
-			my $pid = fork() // die;
-			if (!$pid) { open STDOUT, ">", "/dev/null"; open STDERR, ">", "/dev/null"; exec @ARGV; exit 127 }
-			waitpid($pid, WUNTRACED); kill "KILL", $pid; waitpid($pid, 0);' \
-			"$ipcgrade" batch "$lab" "$W/one/$lab" --db "$W/one.db"
-		mv "$W/refbuild/$lab"/ipcgrade-ref-* "$W/prebuilt-$lab" 2>/dev/null ||
-			{ echo "cannot build the reference of $lab" >&2; exit 2; }
-	done
-	# the sample: every submission, or K drawn with a fixed seed
-	ls -d "$W"/class/*/* >"$W/all"
-	if [ "$SAMPLE" -gt 0 ] && [ "$SAMPLE" -lt "$N" ]; then
-		shuf -n "$SAMPLE" --random-source=<(yes ipcgrade) "$W/all" >"$W/sample"
-	else
-		cp "$W/all" "$W/sample"
-	fi
-	K=$(wc -l <"$W/sample")
-	cat >"$W/one-container" <<-EOF
-	#!/bin/sh
-	# one submission in a fresh container: \$1 its directory; its JSON
-	# result and its wall seconds into \$2
-	s=\$1 lab=\$(basename "\$(dirname "\$1")")
-	t0=\$(date +%s.%N)
-	podman run --rm --runtime runc --privileged --network none \\
-		--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \\
-		-v /usr:/usr:ro -v /etc/alternatives:/etc/alternatives:ro \\
-		-v "$here:/ipcgrade:ro" -v "$W/prebuilt-\$lab:/prebuilt:ro" -v "\$s:/submission:ro" \\
-		$img /ipcgrade/build/ipcgrade grade "\$lab" /submission --json - \\
-		--prebuilt-reference /prebuilt >"\$2.json" 2>/dev/null
-	echo "\$(date +%s.%N) - \$t0" | bc >"\$2.secs"
-	EOF
-	chmod +x "$W/one-container"
-	# the same submissions' gradings in the -j 1 batch, for a ratio on
-	# the very same work
-	bsecs=0
-	while read -r s; do
-		lab=$(basename "$(dirname "$s")") st=$(basename "$s")
-		ms=$(sqlite3 "$W/j1.db" "SELECT duration_ms FROM gradings WHERE current = 1 AND assignment = '$lab' AND student = '$st'")
-		bsecs=$(echo "$bsecs + ${ms:-0} / 1000" | bc -l)
-	done <"$W/sample"
-	for pj in $PJOBS; do
-		rm -rf "$W/pm"
-		mkdir "$W/pm"
-		t0=$(now)
-		awk '{ print $0 "\n" NR }' "$W/sample" |
-			xargs -d '\n' -n 2 -P "$pj" sh -c '"$0" "$1" "'"$W"'/pm/$2"' "$W/one-container"
-		t1=$(now)
-		pm=$(secs "$t0" "$t1")
-		ok=$(cat "$W"/pm/*.json | jq -s 'map(select(.score != null)) | length')
-		same=$(paste -d' ' "$W/sample" <(seq 1 "$K") | while read -r s i; do
-			lab=$(basename "$(dirname "$s")") st=$(basename "$s")
-			a=$(sqlite3 "$W/j1.db" "SELECT score FROM gradings WHERE current = 1 AND assignment = '$lab' AND student = '$st'")
-			b=$(jq '.score' "$W/pm/$i.json" 2>/dev/null)
-			[ "$(echo "${a:-x} == ${b:-y}" | bc 2>/dev/null)" = 1 ] || echo "$lab/$st: $a vs $b"
-		done | wc -l)
-		per=$(echo "$pm / $K" | bc -l)
-		bj=$j1
-		[ "$pj" = 2 ] && bj=$j2
-		printf 'podman, %s container(s) at a time, %s submissions: %.1f s (%.2f s per submission; %s results, %s scores unlike the batch'"'"'s); for %s: %.0f s; batch -j %s is %.2fx faster; load average %s\n' \
-			"$pj" "$K" "$pm" "$per" "$ok" "$same" "$N" "$(echo "$per * $N" | bc -l)" "$pj" \
-			"$(echo "$per * $N / $bj" | bc -l)" "$(load)"
-		if [ "$pj" = 1 ]; then
-			csum=$(cat "$W"/pm/*.secs | paste -sd+ | bc -l)
-			printf '  the same %s submissions, one at a time: containers %.1f s, their gradings in batch -j 1 %.1f s: %.2fx\n' \
-				"$K" "$csum" "$bsecs" "$(echo "$csum / $bsecs" | bc -l)"
+	if [ "$BASELINE" = 1 ]; then
+		for p in podman runc jq; do
+			command -v $p >/dev/null || apt-get install -y -qq --no-install-recommends $p >/dev/null 2>&1 ||
+				{ echo "cannot install $p" >&2; exit 2; }
+		done
+		img=localhost/ipcgrade-bench-base
+		# a minimal Debian 12: the one the project's other container tools
+		# make, else Debian's own slim image
+		for from in localhost/fresh-bookworm docker.io/library/debian:12-slim; do
+			podman image exists $img 2>/dev/null || ! podman image exists $from 2>/dev/null ||
+				podman tag $from $img
+		done
+		podman image exists $img 2>/dev/null || { echo "no Debian 12 image for the containers" >&2; exit 2; }
+		# each lab's reference built once, as an autograder image's setup
+		# would: a batch stopped before its first grading has built it, and a
+		# batch killed there leaves it behind
+		for lab in $(ls "$W/class"); do
+			mkdir -p "$W/refbuild/$lab" "$W/one/$lab"
+			cp -r "$here/reference/$lab" "$W/one/$lab/s"
+			TMPDIR=$W/refbuild/$lab IPCGRADE_TEST_STOP=start perl -e '
+				use POSIX ":sys_wait_h";
+				my $pid = fork() // die;
+				if (!$pid) { open STDOUT, ">", "/dev/null"; open STDERR, ">", "/dev/null"; exec @ARGV; exit 127 }
+				waitpid($pid, WUNTRACED); kill "KILL", $pid; waitpid($pid, 0);' \
+				"$ipcgrade" batch "$lab" "$W/one/$lab" --db "$W/one.db"
+			mv "$W/refbuild/$lab"/ipcgrade-ref-* "$W/prebuilt-$lab" 2>/dev/null ||
+				{ echo "cannot build the reference of $lab" >&2; exit 2; }
+		done
+		# the sample: every submission, or K drawn with a fixed seed
+		ls -d "$W"/class/*/* >"$W/all"
+		if [ "$SAMPLE" -gt 0 ] && [ "$SAMPLE" -lt "$N" ]; then
+			shuf -n "$SAMPLE" --random-source=<(yes ipcgrade) "$W/all" >"$W/sample"
+		else
+			cp "$W/all" "$W/sample"
 		fi
-	done
+		K=$(wc -l <"$W/sample")
+		cat >"$W/one-container" <<-EOF
+		#!/bin/sh
+		# one submission in a fresh container: \$1 its directory; its JSON
+		# result and its wall seconds into \$2
+		s=\$1 lab=\$(basename "\$(dirname "\$1")")
+		t0=\$(date +%s.%N)
+		podman run --rm --runtime runc --privileged --network none \\
+			--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \\
+			-v /usr:/usr:ro -v /etc/alternatives:/etc/alternatives:ro \\
+			-v "$here:/ipcgrade:ro" -v "$W/prebuilt-\$lab:/prebuilt:ro" -v "\$s:/submission:ro" \\
+			$img /ipcgrade/build/ipcgrade grade "\$lab" /submission --json - \\
+			--prebuilt-reference /prebuilt >"\$2.json" 2>/dev/null
+		echo "\$(date +%s.%N) - \$t0" | bc >"\$2.secs"
+		EOF
+		chmod +x "$W/one-container"
+		# the same submissions' gradings in the -j 1 batch, for a ratio on
+		# the very same work
+		bsecs=0
+		while read -r s; do
+			lab=$(basename "$(dirname "$s")") st=$(basename "$s")
+			ms=$(sqlite3 "$W/j1.db" "SELECT duration_ms FROM gradings WHERE current = 1 AND assignment = '$lab' AND student = '$st'")
+			bsecs=$(echo "$bsecs + ${ms:-0} / 1000" | bc -l)
+		done <"$W/sample"
+		for pj in $PJOBS; do
+			rm -rf "$W/pm"
+			mkdir "$W/pm"
+			t0=$(now)
+			awk '{ print $0 "\n" NR }' "$W/sample" |
+				xargs -d '\n' -n 2 -P "$pj" sh -c '"$0" "$1" "'"$W"'/pm/$2"' "$W/one-container"
+			t1=$(now)
+			pm=$(secs "$t0" "$t1")
+			ok=$(cat "$W"/pm/*.json | jq -s 'map(select(.score != null)) | length')
+			same=$(paste -d' ' "$W/sample" <(seq 1 "$K") | while read -r s i; do
+				lab=$(basename "$(dirname "$s")") st=$(basename "$s")
+				a=$(sqlite3 "$W/j1.db" "SELECT score FROM gradings WHERE current = 1 AND assignment = '$lab' AND student = '$st'")
+				b=$(jq '.score' "$W/pm/$i.json" 2>/dev/null)
+				[ "$(echo "${a:-x} == ${b:-y}" | bc 2>/dev/null)" = 1 ] || echo "$lab/$st: $a vs $b"
+			done | wc -l)
+			per=$(echo "$pm / $K" | bc -l)
+			bj=$j1
+			[ "$pj" = 2 ] && bj=$j2
+			printf 'podman, %s container(s) at a time, %s submissions: %.1f s (%.2f s per submission; %s results, %s scores unlike the batch'"'"'s); for %s: %.0f s; batch -j %s is %.2fx faster; load average %s\n' \
+				"$pj" "$K" "$pm" "$per" "$ok" "$same" "$N" "$(echo "$per * $N" | bc -l)" "$pj" \
+				"$(echo "$per * $N / $bj" | bc -l)" "$(load)"
+			if [ "$pj" = 1 ]; then
+				csum=$(cat "$W"/pm/*.secs | paste -sd+ | bc -l)
+				printf '  the same %s submissions, one at a time: containers %.1f s, their gradings in batch -j 1 %.1f s: %.2fx\n' \
+					"$K" "$csum" "$bsecs" "$(echo "$csum / $bsecs" | bc -l)"
+			fi
+		done
+	fi
 fi
 
-# the batch process's own peak memory as the class grows, at -j 2
+# the batch process's own peak memory as the class grows, at -j 2: its
+# VmHWM every tenth of the class (sampled every 2 s: a reading, not a
+# synchronisation) and at its end, where IPCGRADE_TEST_STOP=done stops it
 for n in $MEMN; do
 	rm -rf "$W/mem" "$W"/mem.db*
-	make_class "$W/mem" "$n" pipe
+	make_class "$W/mem" "$n" pipe ${MEMORY_VARIANTS:-}
 	t0=$(now)
-	kb=$(batch pipe "$W/mem/pipe" -j 2 --db "$W/mem.db")
-	t1=$(now)
-	t=$(secs "$t0" "$t1")
-	printf 'memory: %s submissions of the pipe lab at -j 2: %.1f s (%.2f s per submission), batch process peak RSS %s KiB; load average %s\n' \
-		"$n" "$t" "$(echo "$t / $n" | bc -l)" "$kb" "$(load)"
+	IPCGRADE_TEST_STOP=done "$ipcgrade" batch pipe "$W/mem/pipe" -j 2 --db "$W/mem.db" >/dev/null 2>&1 &
+	pid=$!
+	step=$(( (n + 9) / 10 )) next=$(( (n + 9) / 10 )) along="" kb="" t1=""
+	while [ -e "/proc/$pid" ]; do
+		if [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = T ]; then
+			t1=$(now)
+			kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
+			kill -CONT "$pid"
+			break
+		fi
+		done_=$(sqlite3 "$W/mem.db" "SELECT COUNT(*) FROM gradings" 2>/dev/null || echo 0)
+		if [ "${done_:-0}" -ge "$next" ]; then
+			along="$along $done_:$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
+			next=$(( next + step ))
+		fi
+		sleep 2
+	done
+	wait "$pid"
+	t=$(secs "$t0" "${t1:-$(now)}")
+	printf 'memory: %s submissions of the pipe lab at -j 2: %.1f s (%.2f s per submission), batch process peak RSS %s KiB at the end; along the way (gradings:KiB):%s; load average %s\n' \
+		"$n" "$t" "$(echo "$t / $n" | bc -l)" "${kb:-?}" "$along" "$(load)"
 done
