@@ -26,8 +26,10 @@
 # Debian image, so that compiler and libraries are the same ones). To be
 # fair to it, the containers get the reference built once beforehand
 # (--prebuilt-reference), as an autograder image would have it built at
-# its setup, and as the batch does once per lab. Its cost above the batch
-# is then the container's start and teardown per submission.
+# its setup, and as the batch does once per lab; and a volume for the
+# cache of the reference's step times (IPCGRADE_CACHE), which the batch
+# keeps in the user's cache. Its cost above the batch is then the
+# container's start and teardown per submission.
 #
 # Every figure comes with the load average at its end: the machine may be
 # shared. Each batch's peak memory is the batch process's own (VmHWM, read
@@ -168,11 +170,13 @@ if [ "$N" -gt 0 ]; then
 			--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \\
 			-v /usr:/usr:ro -v /etc/alternatives:/etc/alternatives:ro \\
 			-v "$here:/ipcgrade:ro" -v "$W/prebuilt-\$lab:/prebuilt:ro" -v "\$s:/submission:ro" \\
+			-v "$W/cache:/cache" -e IPCGRADE_CACHE=/cache \\
 			$img /ipcgrade/build/ipcgrade grade "\$lab" /submission --json - \\
 			--prebuilt-reference /prebuilt >"\$2.json" 2>/dev/null
 		echo "\$(date +%s.%N) - \$t0" | bc >"\$2.secs"
 		EOF
 		chmod +x "$W/one-container"
+		mkdir -p "$W/cache"
 		# the same submissions' gradings in the -j 1 batch, for a ratio on
 		# the very same work
 		bsecs=0
