@@ -421,8 +421,7 @@ static int eval_zombies(struct run *r, const struct subject *sub, const struct c
 	(void)sub;
 	for (int i = 0; i < n; i++)
 		if (live[i].pi.state == 'Z') {
-			sb_addf(why, "%s%s (pid %d in the box)", z ? ", " : "", live[i].label,
-				(int)live[i].pi.box_pid);
+			sb_addf(why, "%s%s", z ? ", " : "", live[i].label);
 			z++;
 		}
 	if (z <= c->number)

@@ -12,26 +12,45 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static void explain_no_eof(struct run *r, pid_t pid, const char *who, struct strbuf *sb);
+static void explain_no_eof(struct run *r, pid_t pid, const char *who);
 
-/* where each process is, and who holds which end of every pipe and FIFO */
+/* how the student knows what a descriptor is: "the FIFO f", "a pipe" */
+static void fd_words(const struct fdinfo *f, char *buf, size_t size)
+{
+	if (f->type == FDT_FIFO && !strncmp(f->target, "/work/", 6))
+		snprintf(buf, size, "the FIFO %.250s", f->target + 6);
+	else if (f->type == FDT_FIFO && f->target[0] == '/')
+		snprintf(buf, size, "the FIFO %.250s", f->target);
+	else
+		snprintf(buf, size, "a %s", fd_type_name(f->type));
+}
+
+/*
+ * Where each process is, and who holds which end of every pipe and FIFO:
+ * into sb as the student reads it, and into r->debug with the box's pids
+ * and the inodes, which only the grader's author can use.
+ */
 void diagnose(struct run *r, struct strbuf *sb)
 {
 	struct seen live[MAX_SEEN];
 	int n = run_seen(r, live, MAX_SEEN);
-	struct { unsigned long ino; enum fd_type type; struct strbuf who; int beyond_stdio; } ends[64];
-	int nends = 0;
+	struct { unsigned long ino; enum fd_type type; struct strbuf who; int beyond_stdio;
+		 char name[300]; } ends[64];
+	int nends = 0, npipes = 0;
+	struct strbuf *dbg = &r->debug;
 
 	sb_addf(sb, "\nWhere the processes were:");
+	sb_addf(dbg, "%sWhere the processes were (pids in the box, inodes):", dbg->len ? "\n" : "");
 	if (n == 0)
-		sb_addf(sb, "\n  (no process was left in the box)");
+		sb_addf(sb, "\n  (no process of the test was left running)");
 	for (int i = 0; i < n; i++) {
 		char state[256];
 		struct fdinfo fds[64];
 		int nf;
 
 		observe_describe(&live[i].pi, state, sizeof(state));
-		sb_addf(sb, "\n  %s (pid %d in the box): %s", live[i].label, (int)live[i].pi.box_pid, state);
+		sb_addf(sb, "\n  %s: %s", live[i].label, state);
+		sb_addf(dbg, "\n  %s (pid %d in the box): %s", live[i].label, (int)live[i].pi.box_pid, state);
 		nf = observe_fds(live[i].pid, fds, 64);
 		for (int f = 0; f < nf; f++) {
 			int e;
@@ -47,6 +66,7 @@ void diagnose(struct run *r, struct strbuf *sb)
 				ends[e].ino = fds[f].inode;
 				ends[e].type = fds[f].type;
 				ends[e].beyond_stdio = 0;
+				fd_words(&fds[f], ends[e].name, sizeof(ends[e].name));
 				memset(&ends[e].who, 0, sizeof(ends[e].who));
 				nends++;
 			}
@@ -57,25 +77,34 @@ void diagnose(struct run *r, struct strbuf *sb)
 				fds[f].access == O_WRONLY ? "write end" : "both ends");
 		}
 	}
+	for (int e = 0; e < nends; e++)
+		npipes += ends[e].beyond_stdio && ends[e].type == FDT_PIPE;
 	for (int e = 0; e < nends; e++) {
 		/* the programs' own stdin, stdout and stderr are not news */
-		if (!ends[e].beyond_stdio) {
-			sb_release(&ends[e].who);
-			continue;
+		if (ends[e].beyond_stdio) {
+			/* a pipe has no name: "the pipe" when it is the only one */
+			sb_addf(sb, "\n  %s is held by: %s", ends[e].type == FDT_PIPE ?
+				(npipes == 1 ? "the pipe" : "a pipe") : ends[e].name, sb_str(&ends[e].who));
+			sb_addf(dbg, "\n  %s %lu is held by: %s", ends[e].type == FDT_PIPE ? "pipe" : "FIFO",
+				ends[e].ino, sb_str(&ends[e].who));
 		}
-		sb_addf(sb, "\n  %s %lu is held by: %s", ends[e].type == FDT_PIPE ? "pipe" : "FIFO",
-			ends[e].ino, sb_str(&ends[e].who));
 		sb_release(&ends[e].who);
 	}
 	for (int i = 0; i < r->n; i++) {
 		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		struct strbuf end = { 0 };
 
-		if (p && p->done)
-			sb_addf(sb, "\n  %s had ended: %s", r->procs[i].label, p->verdict.message[0] ?
-				p->verdict.message : WIFEXITED(p->wait_status) ? "exited" : "killed");
+		if (!p || !p->done)
+			continue;
+		if (p->verdict.message[0])
+			sb_addf(&end, "%s", p->verdict.message);
+		else
+			explain_end("it", p, &end);	/* its stderr: the step's story says it */
+		sb_addf(sb, "\n  %s had ended: %s", r->procs[i].label, sb_str(&end));
+		sb_release(&end);
 	}
 	for (int i = 0; i < n; i++)
-		explain_no_eof(r, live[i].pid, live[i].label, sb);
+		explain_no_eof(r, live[i].pid, live[i].label);
 }
 
 /*
@@ -85,22 +114,25 @@ void diagnose(struct run *r, struct strbuf *sb)
  * O_RDONLY; a second descriptor on a pipe is a write end kept after
  * fork() (or pipe()), and its fix is to close it there.
  */
-static void explain_own_writer(const char *who, const struct fdinfo *rd, const struct fdinfo *w,
-			       struct strbuf *sb)
+static void explain_own_writer(struct run *r, const char *who, const struct fdinfo *rd,
+			       const struct fdinfo *w)
 {
+	char name[300];
+
+	fd_words(rd, name, sizeof(name));
 	if (rd->type == FDT_FIFO && w->fd == rd->fd && w->access == O_RDWR) {
-		sb_addf(sb, "\nWhy: %s opened the FIFO for reading and writing (O_RDWR, fd %d), "
-			"so it is a writer itself and its read() can never see end of file: "
-			"open the FIFO with O_RDONLY.", who, w->fd);
+		sb_addf(&r->cause, "%s opened %s for reading and writing (O_RDWR, fd %d), so it is a "
+			"writer itself and its read() can never see end of file", who, name, w->fd);
+		sb_addf(&r->fix, "Open the FIFO with O_RDONLY in %s.", who);
 	} else if (rd->type == FDT_FIFO) {
-		sb_addf(sb, "\nWhy: %s reads the FIFO on fd %d but also has it open for writing "
-			"on fd %d, so its read() can never see end of file: a reader should "
-			"open the FIFO once, with O_RDONLY.", who, rd->fd, w->fd);
+		sb_addf(&r->cause, "%s reads %s on fd %d but also has it open for writing on fd %d, "
+			"so its read() can never see end of file", who, name, rd->fd, w->fd);
+		sb_addf(&r->fix, "Open the FIFO once in %s, with O_RDONLY.", who);
 	} else {
-		sb_addf(sb, "\nWhy: %s is blocked reading a pipe whose write end is still open "
-			"in %s itself (fd %d), so its read() can never see end of file: "
-			"close the ends a process does not use, right after fork().",
-			who, who, w->fd);
+		sb_addf(&r->cause, "%s is blocked reading a pipe whose write end is still open in %s "
+			"itself (fd %d), so its read() can never see end of file", who, who, w->fd);
+		sb_addf(&r->fix, "Close the ends of the pipe that %s does not use (here fd %d), "
+			"right after fork() or dup2().", who, w->fd);
 	}
 }
 
@@ -108,7 +140,7 @@ static void explain_own_writer(const char *who, const struct fdinfo *rd, const s
  * The cause of a reader that never sees EOF: someone, often the reader
  * itself, still holds a write end of what it reads.
  */
-static void explain_no_eof(struct run *r, pid_t pid, const char *who, struct strbuf *sb)
+static void explain_no_eof(struct run *r, pid_t pid, const char *who)
 {
 	struct pinfo pi;
 	struct fdinfo rd;
@@ -127,16 +159,20 @@ static void explain_no_eof(struct run *r, pid_t pid, const char *who, struct str
 		for (int f = 0; f < nf; f++) {
 			if (fds[f].inode != rd.inode || fds[f].type != rd.type || fds[f].access == O_RDONLY)
 				continue;
+			if (r->cause.len)
+				return;	/* one cause: the first reader's */
 			if (live[i].pid == pid) {
-				explain_own_writer(who, &rd, &fds[f], sb);
+				explain_own_writer(r, who, &rd, &fds[f]);
 				return;
 			}
 			if (live[i].pi.in_syscall && live[i].pi.state != 'R' && !strcmp(live[i].pi.syscall, "read"))
 				continue;	/* a writer that writes nothing: another story */
-			sb_addf(sb, "\nWhy: %s is blocked reading a %s whose write end is still open in %s "
-				"(fd %d), which is %s, so end of file never comes: close it before "
-				"waiting.", who, fd_type_name(rd.type), live[i].label, fds[f].fd,
+			sb_addf(&r->cause, "%s is blocked reading a %s whose write end is still open in %s "
+				"(fd %d), which is %s, so end of file never comes", who,
+				fd_type_name(rd.type), live[i].label, fds[f].fd,
 				live[i].pi.in_syscall ? "itself blocked" : "still running");
+			sb_addf(&r->fix, "Close that write end in %s (fd %d) before it waits, or right "
+				"after fork() if it does not use it.", live[i].label, fds[f].fd);
 			return;
 		}
 	}

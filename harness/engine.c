@@ -80,6 +80,7 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 		if (!built) {
 			/* the result's build.output has the compiler's log, once for all tests */
 			sb_addf(fb, "not run: %s did not build", prog);
+			r->not_built = prog;
 			return -1;
 		}
 	}
@@ -216,6 +217,82 @@ static int64_t step_deadline(struct run *r, const struct step *st)
 	return r->dl_ms;
 }
 
+/*
+ * A failed wait or expect, told in the student's terms (explain.c): what
+ * we did and waited for, what happened, the hint when its premise holds,
+ * and where every process was. The decisive finding, when there is one,
+ * becomes the result's cause (with its fix): a reader that holds its own
+ * write end (diagnosis.c), a program that spins, a program that ended,
+ * or what happened when a hint's stated premise held.
+ */
+static void tell_failure(struct run *r, const struct step *st, struct strbuf *why, int64_t hung,
+			 struct strbuf *spun, int64_t limit, struct strbuf *fb)
+{
+	const struct started *ended = explain_ended(r, st);
+	int hint = explain_hint_applies(r, st);
+	struct strbuf end = { 0 };
+
+	if (st->when)
+		sb_addf(&r->debug, "the hint's premise (when=) %s: the hint was %s\n", hint ? "held" : "did not hold",
+			hint ? "shown" : "left out");
+	r->failed_step = (int)(st - r->t->steps);
+	explain_story(r, r->failed_step, fb);
+	sb_addf(fb, "\nWhat happened: %s%s", sb_str(why), why->len && !strchr(sb_str(why), '\n') &&
+		!strchr(".!?\"", why->buf[why->len - 1]) ? "." : "");
+	sb_add(&r->what, why->buf ? why->buf : "", why->len);
+	if (hung >= 0)
+		sb_addf(fb, "\nNothing could change any more (every process left was waiting for another), "
+			"so we stopped waiting after %.2f s instead of at the deadline of %.3g s.",
+			(double)hung / 1000, (double)limit / 1000);
+	if (spun->len)
+		sb_addf(fb, "\nWe stopped waiting early: %s.", sb_str(spun));
+	if (ended) {
+		const struct box_proc *p = run_boxproc(r, ended);
+		char how[64];
+
+		explain_end(ended->label, p, &end);
+		/* how it ended, unless the sentence above said so; then its stderr */
+		if (WIFEXITED(p->wait_status))
+			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(p->wait_status));
+		else
+			snprintf(how, sizeof(how), "killed by %s", run_signame(WTERMSIG(p->wait_status)));
+		if (!strstr(sb_str(why), how) || !WIFEXITED(p->wait_status))
+			sb_addf(fb, "\n%s.", sb_str(&end));
+		if (!strstr(sb_str(why), "saying") && st->cond.kind != COND_STDERR) {
+			sb_addf(fb, "\n");
+			explain_stderr(p, fb);
+		}
+	}
+	if (hint)
+		sb_addf(fb, "\nHint: %s", st->hint);
+	if (st->common)
+		sb_addf(fb, "\nA common cause: %s", st->common);
+	diagnose(r, fb);
+	/* the decisive finding: diagnosis.c's first, then ours */
+	if (!r->cause.len && spun->len) {
+		sb_add(&r->cause, spun->buf, spun->len);
+		if (hint)
+			sb_addf(&r->fix, "%s", st->hint);
+	} else if (!r->cause.len && ended) {
+		const struct box_proc *p = run_boxproc(r, ended);
+
+		sb_add(&r->cause, end.buf, end.len);
+		if (p->err.len) {
+			sb_addf(&r->cause, ", saying \"");
+			sb_add_escaped(&r->cause, p->err.data, strcspn(p->err.data, "\n") < 160 ?
+				       strcspn(p->err.data, "\n") : 160, 200);
+			sb_addf(&r->cause, "\"");
+		}
+		if (hint && st->when)
+			sb_addf(&r->fix, "%s", st->hint);
+	} else if (!r->cause.len && hint && st->when) {
+		/* the author's premise held: what happened is the cause, the hint its fix */
+		sb_add(&r->cause, why->buf ? why->buf : "", strcspn(sb_str(why), "\n:"));
+		sb_addf(&r->fix, "%s", st->hint);
+	}
+	sb_release(&end);
+}
+
 static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 {
 	struct started *s = st->proc ? run_find(r, st->proc) : NULL;
@@ -329,26 +406,10 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	if (ok < 0) {
 		why.len = 0;
 		cond_eval(r, st, &why);
+		if (!why.len)	/* what held so far may hold: the news is what did not end */
+			explain_unended(r, st, &why);
 	}
-	sb_addf(fb, "%s:%d: %s%s%s%s", r->t->file, st->line, st->kind == STEP_WAIT ? "waited for" :
-		"expected", st->proc ? " " : "", st->proc ? st->proc : "",
-		st->sel == SEL_CHILD ? ".child" : st->sel == SEL_ALL ? ".all" : "");
-	/* the condition in the grader's own words */
-	sb_addf(fb, " %s", cond_info(st->cond.kind)->phrase);
-	if (waiting)
-		sb_addf(fb, " (within %.1f s)", (double)limit / 1000);
-	sb_addf(fb, "\nWhat happened: %s", sb_str(&why));
-	if (hung >= 0)
-		sb_addf(fb, "\nNothing can change any more: every process left in the box (if any) "
-			"sleeps in a wait that only another of them could end, and none can run. The wait ended after "
-			"%.2f s instead of at its deadline of %.1f s.", (double)hung / 1000,
-			(double)limit / 1000);
-	if (spun.len)
-		sb_addf(fb, "\nThe wait ended early: %s (its deadline was %.1f s).", sb_str(&spun),
-			(double)limit / 1000);
-	if (st->hint)
-		sb_addf(fb, "\nHint: %s", st->hint);
-	diagnose(r, fb);
+	tell_failure(r, st, &why, hung, &spun, limit, fb);
 	sb_release(&why);
 	sb_release(&spun);
 	return -1;
@@ -385,9 +446,89 @@ static void blame_violations(struct run *r, struct strbuf *fb, int *failed)
 	}
 }
 
+/* a string field from our own words or a program's, made valid UTF-8 */
+static void set_text(json_t *obj, const char *key, const char *s, size_t len)
+{
+	struct strbuf clean = { 0 };
+
+	sb_add_utf8(&clean, s, len);
+	json_object_set_new(obj, key, json_string(sb_str(&clean)));
+	sb_release(&clean);
+}
+
+/* {file, line, text}: a step as its grader's author wrote it */
+static json_t *step_json(const struct test *t, const struct step *st)
+{
+	json_t *o = json_pack("{s:s,s:i}", "file", t->file, "line", st->line);
+
+	set_text(o, "text", st->source ? st->source : "", st->source ? strlen(st->source) : 0);
+	return o;
+}
+
+/*
+ * The failed test's result beyond its feedback (docs/result.md): the
+ * failed step, the debug text, the cause and fix, and not_checked when
+ * the test failed at a wait the way an earlier test failed already (its
+ * own check was never reached), or a program did not build. The engine
+ * remembers each failure's observation for the tests after it.
+ */
+static void add_cause(struct run *r, json_t *res)
+{
+	struct engine *e = r->e;
+	const struct test *t = r->t;
+	const struct step *st = r->failed_step >= 0 ? &t->steps[r->failed_step] : NULL;
+	json_t *nc = NULL, *prev;
+	size_t i;
+
+	if (r->cause.len && r->cause.buf[r->cause.len - 1] != '.')
+		sb_add(&r->cause, ".", 1);
+	if (st)
+		json_object_set_new(res, "step", step_json(t, st));
+	if (r->debug.len)
+		set_text(res, "debug", r->debug.buf, r->debug.len);
+	if (r->not_built) {
+		char cause[300];
+
+		snprintf(cause, sizeof(cause), "%s did not build", r->not_built);
+		json_object_set_new(res, "not_checked", json_pack("{s:s,s:b}", "cause", cause, "build", 1));
+		return;
+	}
+	if (r->cause.len)
+		set_text(res, "cause", r->cause.buf, r->cause.len);
+	if (r->fix.len)
+		set_text(res, "fix", r->fix.buf, r->fix.len);
+	if (!e->history)
+		e->history = json_array();
+	/* a wait that saw what an earlier test's failing step saw: that
+	 * test's cause kept this one from its own check */
+	json_array_foreach(e->history, i, prev) {
+		if (!st || st->kind != STEP_WAIT || !r->what.len ||
+		    strcmp(json_string_value(json_object_get(prev, "what")), sb_str(&r->what)))
+			continue;
+		nc = json_pack("{s:O,s:O}", "cause", json_object_get(prev, "cause"), "test",
+			       json_object_get(prev, "test"));
+		for (int k = r->failed_step + 1; k < t->nsteps; k++)
+			if (t->steps[k].kind == STEP_EXPECT) {
+				json_object_set_new(nc, "step", step_json(t, &t->steps[k]));
+				break;
+			}
+		json_object_set_new(res, "not_checked", nc);
+		return;
+	}
+	if (r->what.len) {
+		struct strbuf clean = { 0 };
+
+		sb_add_utf8(&clean, r->what.buf, r->what.len);
+		json_array_append_new(e->history, json_pack("{s:s,s:s,s:s}", "test", t->id, "what", sb_str(&clean),
+							    "cause", r->cause.len ? sb_str(&r->cause) :
+							    sb_str(&clean)));
+		sb_release(&clean);
+	}
+}
+
 json_t *engine_run_test(struct engine *e, const struct test *t)
 {
-	struct run r = { .e = e, .t = t, .events = json_array() };
+	struct run r = { .e = e, .t = t, .events = json_array(), .failed_step = -1 };
 	struct strbuf fb = { 0 }, clean = { 0 };
 	struct box_config cfg;
 	static const char *const held_calls[] = { "set_robust_list", NULL };
@@ -436,11 +577,15 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 	for (int i = 0; !failed && i < t->nsteps; i++) {
 		int ret = run_step(&r, &t->steps[i], &fb);
 
-		if (ret < 0)
+		if (ret < 0) {
 			failed = ret == -2 ? 2 : 1;
+			if (r.failed_step < 0)
+				r.failed_step = i;
+		}
 		if (!failed && box_finished(r.box)) {
-			sb_addf(&fb, "the box was stopped at step %d (%s:%d): the scenario ran past its "
-				"time limit or a program broke a limit", i + 1, t->file, t->steps[i].line);
+			sb_addf(&fb, "The test was stopped after step %d of %d: it ran past its time limit, "
+				"or a program broke a limit (see below).", i + 1, t->nsteps);
+			r.failed_step = i;
 			failed = 1;
 		}
 	}
@@ -509,6 +654,18 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 		json_object_set_new(e->times, t->id, times);
 	}
 	free(r.step_ms);
+	if (failed == 1)
+		add_cause(&r, res);
 	sb_release(&fb);
+	sb_release(&r.what);
+	sb_release(&r.cause);
+	sb_release(&r.fix);
+	sb_release(&r.debug);
 	return res;
+}
+
+void engine_release(struct engine *e)
+{
+	json_decref(e->history);
+	e->history = NULL;
 }

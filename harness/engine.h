@@ -2,7 +2,8 @@
  * engine: runs the tests of a grader against built programs, each test in
  * a fresh box, and returns each test's result as an object of the native
  * JSON result (docs/result.md: {id, name, tags, visibility, status, score,
- * max_score, feedback, events, duration_ms[, harness_error]}).
+ * max_score, feedback, events, duration_ms[, harness_error, step, cause,
+ * fix, not_checked, debug]}).
  *
  * Its parts (testrun.h): engine.c the steps and the result, feed.c stdin,
  * procs.c finding and naming processes, cond.c the conditions (cond.h),
@@ -49,8 +50,11 @@ struct engine {
 	/* timing the reference (reftimes.c): deadlines PERTURB_SLACK times
 	 * the scenario's, so that a loaded machine does not lose the time */
 	int measuring;
+	json_t *history;		/* what each failed test saw, for not_checked; engine_release() */
 };
 
 json_t *engine_run_test(struct engine *e, const struct test *t);
+/* what the engine kept between tests (not the caller's pointers) */
+void engine_release(struct engine *e);
 
 #endif

@@ -236,6 +236,7 @@ json_t *grade_repeated(const struct grader *g, const char *dir, int hidden_too, 
 			   "tests", tests, "violations", e.violations);
 	sb_release(&log);
 	sb_release(&subname);
+	engine_release(&e);
 	if (!result) {
 		fprintf(stderr, "ipcgrade: cannot make the result of '%s'\n", dir);
 		*status = 3;

@@ -323,6 +323,6 @@ int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, st
 		return 0;
 	sb_addf(why, "%s was running, not blocked: it used %lld ms of CPU in %.2f s without "
 		"sleeping once, so it polls in a loop where it should wait in the kernel",
-		st->proc, (long long)(pi.cpu_ms - w->spin_cpu), (double)(now_ms() - w->spin_ms) / 1000);
+		run_find(r, st->proc) ? run_find(r, st->proc)->label : st->proc, (long long)(pi.cpu_ms - w->spin_cpu), (double)(now_ms() - w->spin_ms) / 1000);
 	return 1;
 }

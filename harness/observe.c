@@ -380,12 +380,19 @@ void observe_describe(const struct pinfo *pi, char *buf, size_t size)
 		struct fdinfo fi;
 		char path[128];
 
-		if (a >= 0 && observe_fd(pi->pid, (int)pi->args[a], &fi) == 0)
+		if (a >= 0 && observe_fd(pi->pid, (int)pi->args[a], &fi) == 0 && fi.type == FDT_FIFO &&
+		    fi.target[0] == '/')
+			/* a FIFO by the name the program opened it with: its
+			 * working directory is the box's /work */
+			snprintf(buf, size, "blocked in %s() on the FIFO %s (fd %d)", pi->syscall,
+				 fi.target + (strncmp(fi.target, "/work/", 6) ? 0 : 6), fi.fd);
+		else if (a >= 0 && observe_fd(pi->pid, (int)pi->args[a], &fi) == 0)
 			snprintf(buf, size, "blocked in %s() on a %s (fd %d)", pi->syscall,
 				 fd_type_name(fi.type), fi.fd);
 		else if (!strcmp(pi->syscall, "openat") &&
 			 observe_string(pi->pid, pi->args[1], path, sizeof(path)) == 0) {
-			snprintf(buf, size, "blocked in openat() of \"%s\"%s", path,
+			/* open() is openat() in the C library: the student wrote open() */
+			snprintf(buf, size, "blocked in open() of \"%s\"%s", path,
 				 !strcmp(pi->wchan, "wait_for_partner") ?
 				 " (a FIFO waiting for its other end)" : "");
 		} else {

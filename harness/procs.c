@@ -120,13 +120,7 @@ pid_t run_target(struct run *r, const struct step *st, struct strbuf *why)
 	if (n > 1) {
 		/* ID.child is the only child: which of several was meant is
 		 * unknowable, and the first found is no answer (ID.all is) */
-		sb_addf(why, "%s has %d child processes where one was expected:", s->label, n);
-		for (int i = 0; i < n && i < 8; i++) {
-			struct pinfo pi;
-
-			if (observe_proc(kids[i], &pi) == 0)
-				sb_addf(why, "%s pid %d in the box", i ? "," : "", (int)pi.box_pid);
-		}
+		sb_addf(why, "%s has %d child processes where one was expected", s->label, n);
 		return -1;
 	}
 	remember_child(r, kids[0], (int)(s - r->procs));
@@ -148,13 +142,12 @@ int run_family(struct run *r, const struct started *s, pid_t pid, struct seen *o
 		v->pid = queue[head++].pid;
 		if (observe_proc(v->pid, &v->pi) < 0 || v->pi.state == 'Z')
 			continue;	/* gone, or ended: no longer a live process */
+		/* no pid: the student never sees one; the result's debug has them */
 		if (depth == 0)
-			snprintf(v->label, sizeof(v->label), "%s (pid %d in the box)", s->label,
-				 (int)v->pi.box_pid);
+			snprintf(v->label, sizeof(v->label), "%s", s->label);
 		else
-			snprintf(v->label, sizeof(v->label), "%.40s's %s running %.40s (pid %d in the box)",
-				 s->start->argv[0], depth == 1 ? "child" : "descendant", v->pi.exe,
-				 (int)v->pi.box_pid);
+			snprintf(v->label, sizeof(v->label), "%.40s's %s running %.40s",
+				 s->start->argv[0], depth == 1 ? "child" : "descendant", v->pi.exe);
 		if (depth == 1)
 			remember_child(r, v->pid, (int)(s - r->procs));
 		n++;

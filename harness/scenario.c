@@ -628,6 +628,41 @@ static int parse_proc_ref(struct parser *p, const char *w, struct step *st)
 	return 0;
 }
 
+static void free_step(struct step *st);
+static int parse_step(struct parser *p, struct test *t, struct step *st);
+
+/*
+ * when="[not] [ID] COND": a hint's premise, in the words of a wait or
+ * expect step (the condition's own line, without options), read by a
+ * parser of its own so that the step's tokens stay as they are.
+ */
+static int parse_when(struct parser *p, const char *text, struct step *st)
+{
+	struct parser sub = { .file = p->file, .line = p->line, .err = p->err, .errsize = p->errsize };
+	struct step *w = xcalloc(1, sizeof(*w));
+	int ret, neg = !strncmp(text, "not ", 4);
+	char *line;
+
+	line = xcalloc(strlen(text) + 16, 1);
+	snprintf(line, strlen(text) + 16, "expect %s", text + (neg ? 4 : 0));
+	ret = tokenize(&sub, line);
+	free(line);
+	if (ret == 0 && (sub.ntok < 2 || options_start(&sub, 1) != sub.ntok))
+		ret = bad(p, "when=\"%s\": expected a condition, as a wait or expect step writes it "
+			  "(\"ID COND\", or a box-wide COND), without options", text);
+	if (ret == 0)
+		ret = parse_step(&sub, &(struct test){ 0 }, w);
+	free_tokens(&sub);
+	if (ret < 0) {
+		free_step(w);
+		free(w);
+		return -1;
+	}
+	st->when = w;
+	st->when_not = neg;
+	return 0;
+}
+
 static int parse_step(struct parser *p, struct test *t, struct step *st)
 {
 	const char *verb = p->tok[0].text;
@@ -645,6 +680,11 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 				return -1;
 		} else if ((v = opt_value(&p->tok[i], "hint"))) {
 			st->hint = xstrndup(v, strlen(v));
+		} else if ((v = opt_value(&p->tok[i], "when"))) {
+			if (parse_when(p, v, st) < 0)
+				return -1;
+		} else if ((v = opt_value(&p->tok[i], "common"))) {
+			st->common = xstrndup(v, strlen(v));
 		} else if (!strcmp(verb, "start") && opt_value(&p->tok[i], "stdin")) {
 			if (i != end) {
 				struct token tmp = p->tok[end];
@@ -671,6 +711,10 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 	for (int i = end; i < p->ntok; i++)
 		free(p->tok[i].text);
 	p->ntok = end;
+	if ((st->hint || st->when || st->common) && strcmp(verb, "wait") && strcmp(verb, "expect"))
+		return bad(p, "only wait and expect steps take hint=, when= and common=");
+	if (st->when && !st->hint)
+		return bad(p, "when= is the premise of a hint=, and this step has none");
 	if (!strcmp(verb, "start")) {
 		st->kind = STEP_START;
 		if (p->ntok < 2 || !is_ident(p->tok[1].text))
@@ -828,9 +872,11 @@ static int check_test(struct parser *p, struct test *t)
 	/* every process named in a step was started by an earlier step */
 	for (int i = 0; i < t->nsteps; i++) {
 		struct step *st = &t->steps[i];
-		const char *names[2] = { st->kind == STEP_START ? NULL : st->proc, st->cond.other };
+		/* a hint's premise may name the processes started so far too */
+		const char *names[4] = { st->kind == STEP_START ? NULL : st->proc, st->cond.other,
+					 st->when ? st->when->proc : NULL, st->when ? st->when->cond.other : NULL };
 
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 4; k++) {
 			const struct step *start = NULL;
 
 			if (!names[k])
@@ -892,6 +938,12 @@ static int load_file(struct parser *p, struct grader *g, const char *path, const
 				break;
 			}
 			memset(&cur->steps[cur->nsteps], 0, sizeof(struct step));
+			/* as written, for the result's step.text */
+			{
+				const char *src = line + strspn(line, " \t");
+
+				cur->steps[cur->nsteps].source = xstrndup(src, strcspn(src, "\r\n"));
+			}
 			ret = parse_step(p, cur, &cur->steps[cur->nsteps]);
 			cur->nsteps++;
 		}
@@ -963,6 +1015,12 @@ static void free_step(struct step *st)
 	free(st->in_text);
 	free(st->text);
 	free(st->hint);
+	free(st->common);
+	free(st->source);
+	if (st->when) {
+		free_step(st->when);
+		free(st->when);
+	}
 	free_list(st->cond.syscalls);
 	free(st->cond.path);
 	free(st->cond.text);

@@ -86,6 +86,16 @@ struct step {
 	struct cond cond;
 	int64_t within_ms;	/* wait and expect deadline */
 	char *hint;
+	/*
+	 * hint='s premise (when="COND"): a wait/expect-like step whose
+	 * condition is looked at once, when this step has failed; the hint
+	 * is shown only if it holds (negated: when="not COND"). NULL: the
+	 * hint holds for any failure of this step.
+	 */
+	struct step *when;
+	int when_not;
+	char *common;		/* common="...": shown as "A common cause: ..." */
+	char *source;		/* the step's line as written, for the grader's author */
 };
 
 struct test {

@@ -354,8 +354,12 @@ mutants:
 
 				while (*w == ' ')
 					w++;
+				/* the test's story, or the cause and fix the report gives once */
 				json_array_foreach(json_object_get(result, "tests"), k, t)
-					seen |= strcasestr(json_string_value(json_object_get(t, "feedback")), w) != NULL;
+					for (const char *const *f = (const char *const[]){ "feedback", "cause", "fix", NULL };
+					     *f; f++)
+						seen |= json_is_string(json_object_get(t, *f)) &&
+							strcasestr(json_string_value(json_object_get(t, *f)), w) != NULL;
 				/* the compiler's words are in the report once, not in every test */
 				seen |= strcasestr(json_string_value(json_object_get(json_object_get(result, "build"),
 										     "output")), w) != NULL;

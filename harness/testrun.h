@@ -61,6 +61,12 @@ struct run {
 	unsigned short rand[3];
 	pid_t burner;
 	json_t *perturbation;	/* the choices made, for the result; NULL: none */
+	/* a failed test's result beyond its feedback (docs/result.md) */
+	const char *not_built;	/* the program that did not build */
+	int failed_step;	/* index of the step that failed; -1 none */
+	struct strbuf what;	/* what happened at that step: one sentence */
+	struct strbuf cause, fix;	/* the decisive finding and its fix, if known */
+	struct strbuf debug;	/* box pids, inodes: for the grader's author */
 };
 
 struct seen {
@@ -85,7 +91,7 @@ pid_t run_target(struct run *r, const struct step *st, struct strbuf *why);
 /*
  * ID.all: pid and every live descendant (zombies left out), at most max,
  * each with a label that names it for feedback ("pipeline's child running
- * wc (pid 4 in the box)"); returns how many.
+ * wc"); returns how many.
  */
 int run_family(struct run *r, const struct started *s, pid_t pid, struct seen *out, int max);
 /* "SIGUSR1" */
@@ -97,6 +103,24 @@ void feed_add(struct started *s, const char *data, size_t len);
 void feed_add_random(struct started *s, int64_t size, unsigned seed, int letters);
 /* let the box work up to timeout_ms, writing queued stdin as pipes take it */
 void feed_pump(struct run *r, int timeout_ms);
+
+/* ---- explain.c: a failed step in the student's terms ---- */
+/* " with the input \"hello\\n\"", " with 1 MiB of random bytes (seed 5) as its input" */
+void explain_input(struct run *r, const struct step *start, struct strbuf *out);
+/* "fifo_recv to block in open() on f": the step's condition, subject first */
+void explain_cond(struct run *r, const struct step *st, struct strbuf *out);
+/* "We started your `fifo_recv f`, and waited up to 2 s for fifo_recv to ..." */
+void explain_story(struct run *r, int failed, struct strbuf *out);
+/* 1 if the step's hint= is to be shown: it has one, and its when= holds */
+int explain_hint_applies(struct run *r, const struct step *st);
+/* "msg_send exited with status 1", "pipecat was killed by SIGSEGV (...)" */
+void explain_end(const char *who, const struct box_proc *p, struct strbuf *out);
+/* "On stderr it said \"...\"." (its first lines), or that it said nothing */
+void explain_stderr(const struct box_proc *p, struct strbuf *out);
+/* why an expect that waits for an end could not be decided: who had not ended */
+void explain_unended(struct run *r, const struct step *st, struct strbuf *why);
+/* the started process whose end explains the step's failure, or NULL */
+const struct started *explain_ended(struct run *r, const struct step *st);
 
 /* ---- cond.c ---- */
 /* 1 the step's condition holds, 0 it does not (why says what was seen) */

@@ -95,12 +95,12 @@ spin=$(jq -r '[.tests[] | select(.id == "spinner") | .events[].text |
 	select(. == "ended early: p spins instead of blocking")] | length' "$TMP/h.json")
 if [ "$(st spinner)" = failed ] && [ "$spin" = 1 ]; then pass "spinner: ended early as a spinner"
 else fail "spinner: ended early as a spinner"; diag "status $(st spinner)" "$(fb spinner | head -20)"; fi
-ok "fb spinner | grep -q 'The wait ended early: p was running, not blocked: it used [0-9]* ms of CPU in [0-9.]* s without sleeping once'" \
+ok "fb spinner | grep -q 'We stopped waiting early: sh was running, not blocked: it used [0-9]* ms of CPU in [0-9.]* s without sleeping once'" \
 	"the feedback says the wait ended early on a spinner"
 for id in exit-beside-hang output-then-hang busy-then-block timed-sleep alarm-handler alarm-silent alarm-pause alarm-child; do
 	if [ "$(st "$id")" = passed ] && [ "$(early "$id")" = 0 ]; then pass "$id: not a hang"
 	else fail "$id: not a hang"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
 done
-ok "fb stdin-held | grep -q 'Nothing can change any more: every process left in the box (if any) sleeps in a wait that only another of them could end, and none can run. The wait ended after [0-9.]* s instead of at its deadline of 600.0 s.'" \
+ok "fb stdin-held | grep -q 'Nothing could change any more (every process left was waiting for another), so we stopped waiting after [0-9.]* s instead of at the deadline of 600 s.'" \
 	"the feedback says the wait ended early and names its deadline"
-ok "fb fifo-self | grep -q 'read() on a FIFO'" "the feedback says where cat waits"
+ok "fb fifo-self | grep -q 'read() on the FIFO '" "the feedback says where cat waits"

@@ -106,6 +106,13 @@ S|  expect p exit = q|4: process 'q' has not been started
 S|  expect p exit = "p"|4: expected: exit = ID (the process whose exit status to match)
 S|  expect p exit = p p|4: expected: exit = ID (the process whose exit status to match)
 S|  expect path "d" empty mode|4: expected: mode 0NNN
+S|  expect p exit when="p exit"|4: when= is the premise of a hint=, and this step has none
+S|  write p "x" hint="h"|4: only wait and expect steps take hint=, when= and common=
+S|  expect p exit hint="h" when="p bogus"|4: unknown condition 'bogus'
+S|  expect p exit hint="h" when="q exit"|4: process 'q' has not been started
+S|  expect p exit hint="h" when="p exit within=1s"|4: when="p exit within=1s": expected a condition, as a wait or expect step writes it ("ID COND", or a box-wide COND), without options
+S|  expect p exit hint="h" when="not"|4: expected a condition after the process
+S|  expect p exit hint="h" when="p.all exit"|4: 'exit' is not a fact of a live process, so it cannot be asked of p.all
 EOF
 
 # ---- the loader under ASan, UBSan and LSan ----
@@ -169,13 +176,13 @@ is "$(jq '[.tests[] | select(.id == "long-wait") | .duration_ms >= 400 and
 
 # ---- failing on purpose: what the feedback says ----
 fb() { jq -r --arg id "$1" '.tests[] | select(.id == $id) | .status + ": " + .feedback' "$TMP/ok.json"; }
-ok "fb all-leaky | grep -q '^failed: .*expected l.all descriptors' &&
-	fb all-leaky | grep -q \"open besides 0, 1 and 2: fd 3 (the read end of a pipe), fd 4 (the write end of a pipe) in probe's child running probe (pid [0-9]* in the box)\"" \
+ok "fb all-leaky | grep -q '^failed: .*expected probe and each of its children to hold no descriptor besides 0, 1 and 2' &&
+	fb all-leaky | grep -q \"open besides 0, 1 and 2: fd 3 (the read end of a pipe), fd 4 (the write end of a pipe) in probe's child running probe\\.\"" \
 	"ID.all names the descendant that broke the condition, and what it runs"
-ok "fb exit-differs | grep -q '^failed: .*expected a to exit' &&
+ok "fb exit-differs | grep -q '^failed: .*expected sh to end as probe (reference) did' &&
 	fb exit-differs | grep -q 'sh exited with status 3, but probe (reference) exited with status 2'" \
 	"exit = ID2 says how each of the two ended"
-ok "fb not-empty | grep -q '^failed: .*expected path' &&
+ok "fb not-empty | grep -q '^failed: .*expected the directory e to be empty' &&
 	fb not-empty | grep -q 'e is not empty: it still holds \"a\", \"b\"'" \
 	"path empty lists what was left, in name order"
 ok "fb unwaited | grep -q '^failed: .*expected z children waited for' &&
@@ -191,3 +198,35 @@ ok "fb file-not-empty | grep -q 'input.txt is a file, not a directory'" \
 	"path empty of a file says it is no directory"
 ok "fb child-of-twins | grep -q '^failed: ' && fb child-of-twins | grep -q 'has 2 child processes where one was expected'" \
 	"ID.child of a process with two children fails, saying there are two"
+
+# ---- the feedback in the student's terms; the grader's internals apart ----
+internals=$(jq -r '.tests[] | select(.status == "failed") | .id + ": " + .feedback' "$TMP/ok.json" |
+	grep -E '\.scn:|in the box|pid [0-9]|(waited for|expected) [a-z] (to|stdout|stderr|descriptors)|SysV IPC|pipe [0-9]|FIFO [0-9]' | head -5)
+is "$internals" "" "no feedback shows a scenario's file, a step's variable, a box pid or an inode"
+is "$(jq -r '.tests[] | select(.id == "same-a") | .step.text + " @" + (.step.line | tostring)' "$TMP/ok.json")" \
+	"wait p blocked read within=1s @$(grep -n 'test same-a' "$ROOT/tests/scenario/ok.scn" | cut -d: -f1 | xargs expr 2 +)" \
+	"the failed step, as written and where, is in the result's step"
+ok "jq -r '.tests[] | select(.id == \"all-leaky\") | .debug' '$TMP/ok.json' | grep -q 'probe (pid [0-9]* in the box)'" \
+	"box pids are in the result's debug"
+ok "fb same-a | grep -q '^failed: We started \`sh -c \\\"exit 4\\\"\` and waited up to 1 s for it to block in read()\\.'" \
+	"the story: what was started, and what was waited for, in words"
+
+# ---- hints gated by their premise (when=), common causes ----
+ok "fb hint-shown | grep -q '^Hint: exit 0 when all is well\$' && fb hint-shown | grep -q '^A common cause: forgetting to return 0\$'" \
+	"a hint whose premise held is shown; common= is labelled a common cause"
+is "$(jq -r '.tests[] | select(.id == "hint-shown") | .cause + " / " + .fix' "$TMP/ok.json")" \
+	'sh exited with status 3, saying "nope". / exit 0 when all is well' \
+	"a program that ended is the cause (with its stderr), the hint whose premise held the fix"
+ok "fb hint-shown | grep -q '^On stderr it said \"nope\\\\n\"\\.'" "the feedback quotes the stderr of a program that ended"
+ok "fb hint-hidden | grep -q '^failed: ' && ! fb hint-hidden | grep -q 'PREMISE-FALSE'" \
+	"a hint whose premise (when=) did not hold is left out"
+ok "fb hint-not | grep -q '^Hint: NOT-PREMISE'" "when=\"not ...\" turns the premise round"
+ok "jq -r '.tests[] | select(.id == \"hint-hidden\") | .debug' '$TMP/ok.json' | grep -q 'premise (when=) did not hold'" \
+	"the debug text says the premise did not hold"
+
+# ---- not checked: a wait that failed the way an earlier test failed ----
+is "$(jq -r '.tests[] | select(.id == "same-b") | .not_checked | .test + " / " + .step.text' "$TMP/ok.json")" \
+	'same-a / expect p stdout = "never looked at"' \
+	"a test stopped at a wait by an earlier test's cause is not checked, naming that test and its unreached check"
+is "$(jq -r '[.tests[] | select(.id == "same-a") | has("not_checked")] | .[0]' "$TMP/ok.json")" false \
+	"the first test of a cause tells its own story"
