@@ -180,6 +180,33 @@ static void settle(struct run *r, pid_t pid)
 	}
 }
 
+/* a hint as the result's fix: a sentence */
+static void fix_from_hint(struct run *r, const struct step *st)
+{
+	size_t n = strlen(st->hint);
+
+	/* as written (it may start with a program's name), ended as a sentence */
+	sb_addf(&r->fix, "%s%s", st->hint, n && !strchr(".!?", st->hint[n - 1]) ? "." : "");
+}
+
+/*
+ * How many of the processes of s were still running when it exited (the
+ * box counts them; other started processes are not its), as the
+ * orphans condition counts them.
+ */
+static int left_running(struct run *r, const struct started *s)
+{
+	const struct box_proc *p = run_boxproc(r, s);
+	int alive = 0;
+
+	for (int i = 0; i < r->n; i++) {
+		const struct box_proc *q = run_boxproc(r, &r->procs[i]);
+
+		alive += q && !q->done && q != p;
+	}
+	return p && p->done ? p->verdict.leftover - alive : 0;
+}
+
 /*
  * The deadline of a wait or expect step on this machine (docs/scenarios.md,
  * "Deadlines"). The reference's own time for the step, in the same
@@ -229,7 +256,7 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 			 struct strbuf *spun, int64_t limit, struct strbuf *fb)
 {
 	const struct started *ended = explain_ended(r, st);
-	int hint = explain_hint_applies(r, st);
+	int hint = explain_hint_applies(r, st), left = 0;
 	struct strbuf end = { 0 };
 
 	if (st->when)
@@ -258,9 +285,17 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 			snprintf(how, sizeof(how), "killed by %s", run_signame(WTERMSIG(p->wait_status)));
 		if (!strstr(sb_str(why), how) || !WIFEXITED(p->wait_status))
 			sb_addf(fb, "\n%s.", sb_str(&end));
-		if (!strstr(sb_str(why), "saying") && st->cond.kind != COND_STDERR) {
+		if (!strstr(sb_str(why), "saying") && st->cond.kind != COND_STDERR &&
+		    (p->err.len || !WIFEXITED(p->wait_status) || WEXITSTATUS(p->wait_status))) {
 			sb_addf(fb, "\n");
 			explain_stderr(p, fb);
+		}
+		left = left_running(r, ended);
+		if (left > 0) {
+			/* how many is not news, and not the same from run to run */
+			sb_addf(&end, " while processes it started were still running: it did not wait for them");
+			sb_addf(fb, "\n%s ended while processes it started were still running: it did not "
+				"wait for them.", ended->label);
 		}
 	}
 	if (hint)
@@ -272,23 +307,26 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 	if (!r->cause.len && spun->len) {
 		sb_add(&r->cause, spun->buf, spun->len);
 		if (hint)
-			sb_addf(&r->fix, "%s", st->hint);
+			fix_from_hint(r, st);
 	} else if (!r->cause.len && ended) {
 		const struct box_proc *p = run_boxproc(r, ended);
 
 		sb_add(&r->cause, end.buf, end.len);
-		if (p->err.len) {
+		if (left > 0)
+			sb_addf(&r->fix, "Call waitpid() for each child %s started before %s exits.",
+				ended->start->argv[0], ended->start->argv[0]);
+		else if (p->err.len) {
 			sb_addf(&r->cause, ", saying \"");
 			sb_add_escaped(&r->cause, p->err.data, strcspn(p->err.data, "\n") < 160 ?
 				       strcspn(p->err.data, "\n") : 160, 200);
 			sb_addf(&r->cause, "\"");
 		}
 		if (hint && st->when)
-			sb_addf(&r->fix, "%s", st->hint);
+			fix_from_hint(r, st);
 	} else if (!r->cause.len && hint && st->when) {
 		/* the author's premise held: what happened is the cause, the hint its fix */
 		sb_add(&r->cause, why->buf ? why->buf : "", strcspn(sb_str(why), "\n:"));
-		sb_addf(&r->fix, "%s", st->hint);
+		fix_from_hint(r, st);
 	}
 	sb_release(&end);
 }
@@ -478,6 +516,7 @@ static void add_cause(struct run *r, json_t *res)
 	const struct test *t = r->t;
 	const struct step *st = r->failed_step >= 0 ? &t->steps[r->failed_step] : NULL;
 	json_t *nc = NULL, *prev;
+	struct strbuf what = { 0 }, cause = { 0 };
 	size_t i;
 
 	if (r->cause.len && r->cause.buf[r->cause.len - 1] != '.')
@@ -487,10 +526,10 @@ static void add_cause(struct run *r, json_t *res)
 	if (r->debug.len)
 		set_text(res, "debug", r->debug.buf, r->debug.len);
 	if (r->not_built) {
-		char cause[300];
+		char msg[300];
 
-		snprintf(cause, sizeof(cause), "%s did not build", r->not_built);
-		json_object_set_new(res, "not_checked", json_pack("{s:s,s:b}", "cause", cause, "build", 1));
+		snprintf(msg, sizeof(msg), "%s did not build", r->not_built);
+		json_object_set_new(res, "not_checked", json_pack("{s:s,s:b}", "cause", msg, "build", 1));
 		return;
 	}
 	if (r->cause.len)
@@ -499,31 +538,43 @@ static void add_cause(struct run *r, json_t *res)
 		set_text(res, "fix", r->fix.buf, r->fix.len);
 	if (!e->history)
 		e->history = json_array();
+	if (!r->what.len)
+		return;
+	sb_add_utf8(&what, r->what.buf, r->what.len);
 	/* a wait that saw what an earlier test's failing step saw: that
 	 * test's cause kept this one from its own check */
 	json_array_foreach(e->history, i, prev) {
-		if (!st || st->kind != STEP_WAIT || !r->what.len ||
-		    strcmp(json_string_value(json_object_get(prev, "what")), sb_str(&r->what)))
+		if (!st || st->kind != STEP_WAIT || strcmp(json_string_value(json_object_get(prev, "what")),
+							    sb_str(&what)))
 			continue;
 		nc = json_pack("{s:O,s:O}", "cause", json_object_get(prev, "cause"), "test",
 			       json_object_get(prev, "test"));
+		/* what stopped two tests is a cause, though nothing decisive
+		 * was found behind it: the report groups them under it */
+		if (!json_object_get(json_object_get(prev, "result"), "cause"))
+			json_object_set(json_object_get(prev, "result"), "cause", json_object_get(prev, "cause"));
 		for (int k = r->failed_step + 1; k < t->nsteps; k++)
 			if (t->steps[k].kind == STEP_EXPECT) {
 				json_object_set_new(nc, "step", step_json(t, &t->steps[k]));
 				break;
 			}
 		json_object_set_new(res, "not_checked", nc);
+		sb_release(&what);
 		return;
 	}
-	if (r->what.len) {
-		struct strbuf clean = { 0 };
-
-		sb_add_utf8(&clean, r->what.buf, r->what.len);
-		json_array_append_new(e->history, json_pack("{s:s,s:s,s:s}", "test", t->id, "what", sb_str(&clean),
-							    "cause", r->cause.len ? sb_str(&r->cause) :
-							    sb_str(&clean)));
-		sb_release(&clean);
+	/* the cause a later test would name: ours, or the first line of what we saw */
+	if (r->cause.len) {
+		sb_add_utf8(&cause, r->cause.buf, r->cause.len);
+	} else {
+		sb_add(&cause, what.buf, strcspn(what.buf, "\n"));
+		if (cause.len && !strchr(".!?:", cause.buf[cause.len - 1]))
+			sb_add(&cause, ".", 1);
 	}
+	/* the result itself too (a reference): a later test may give it its cause */
+	json_array_append_new(e->history, json_pack("{s:s,s:s,s:s,s:O}", "test", t->id, "what", sb_str(&what),
+						    "cause", sb_str(&cause), "result", res));
+	sb_release(&what);
+	sb_release(&cause);
 }
 
 json_t *engine_run_test(struct engine *e, const struct test *t)

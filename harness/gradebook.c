@@ -329,6 +329,9 @@ static int record_tests(struct gradebook *gb, int64_t grading_id, json_t *tests,
 			 * gave one; else the feedback's Why or first line */
 			const char *given = json_string_value(json_object_get(t, "cause"));
 
+			/* a test stopped by an earlier cause counts under it */
+			if (!given || !*given)
+				given = json_string_value(json_object_get(json_object_get(t, "not_checked"), "cause"));
 			if (given && *given)
 				snprintf(cause, sizeof(cause), "%s", given);
 			else

@@ -696,6 +696,12 @@ static int test_body(const struct view *v, const struct tinfo *ti, struct strbuf
 		sb_addf(out, "not run: %s", ti->cause.buf);
 		return 1;
 	case CAUSE_NOT_CHECKED:
+		/* the cause once: in the summary, or here */
+		if (first != ti && g->rank) {
+			sb_addf(out, "not checked: it stopped where test %d failed, for the cause given at the top",
+				first->number);
+			return 1;
+		}
 		if (first != ti)
 			sb_addf(out, "not checked because of test %d: ", first->number);
 		else
