@@ -180,6 +180,16 @@ static void settle(struct run *r, pid_t pid)
 	}
 }
 
+/* the test sent sig to s by a signal step */
+static int sent_by_us(struct run *r, const struct started *s, int sig)
+{
+	for (int i = 0; i <= r->failed_step; i++)
+		if (r->t->steps[i].kind == STEP_SIGNAL && r->t->steps[i].signal == sig &&
+		    !strcmp(r->t->steps[i].proc, s->start->proc) && r->t->steps[i].sel == SEL_SELF)
+			return 1;
+	return 0;
+}
+
 /* a hint as the result's fix: a sentence */
 static void fix_from_hint(struct run *r, const struct step *st)
 {
@@ -283,14 +293,20 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(p->wait_status));
 		else
 			snprintf(how, sizeof(how), "killed by %s", run_signame(WTERMSIG(p->wait_status)));
-		if (!strstr(sb_str(why), how) || !WIFEXITED(p->wait_status))
+		if (!strstr(sb_str(why), how))
 			sb_addf(fb, "\n%s.", sb_str(&end));
+		if (WIFSIGNALED(p->wait_status)) {
+			sb_addf(fb, "\n");
+			explain_signal(WTERMSIG(p->wait_status), fb);
+			sb_addf(fb, ".");
+		}
 		if (!strstr(sb_str(why), "saying") && st->cond.kind != COND_STDERR &&
 		    (p->err.len || !WIFEXITED(p->wait_status) || WEXITSTATUS(p->wait_status))) {
 			sb_addf(fb, "\n");
 			explain_stderr(p, fb);
 		}
-		left = left_running(r, ended);
+		/* killed, it could not have waited */
+		left = WIFEXITED(p->wait_status) ? left_running(r, ended) : 0;
 		if (left > 0) {
 			/* how many is not news, and not the same from run to run */
 			sb_addf(&end, " while processes it started were still running: it did not wait for them");
@@ -315,7 +331,12 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 		if (left > 0)
 			sb_addf(&r->fix, "Call waitpid() for each child %s started before %s exits.",
 				ended->start->argv[0], ended->start->argv[0]);
-		else if (p->err.len) {
+		if (WIFSIGNALED(p->wait_status) && sent_by_us(r, ended, WTERMSIG(p->wait_status))) {
+			/* the test sent it: the program was to handle it */
+			sb_addf(&r->cause, " (with no handler for it, its default action ends the program)");
+			sb_addf(&r->fix, "Install a handler for %s with sigaction() before waiting; the handler "
+				"decides what the program does then.", run_signame(WTERMSIG(p->wait_status)));
+		} else if (p->err.len) {
 			sb_addf(&r->cause, ", saying \"");
 			sb_add_escaped(&r->cause, p->err.data, strcspn(p->err.data, "\n") < 160 ?
 				       strcspn(p->err.data, "\n") : 160, 200);

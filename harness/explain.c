@@ -117,9 +117,9 @@ static void calls(struct strbuf *out, char **syscalls)
 	while (syscalls && syscalls[n])
 		n++;
 	for (int i = 0; i < n && i < 4; i++)
-		sb_addf(out, "%s%s()", i == 0 ? "" : i == n - 1 || i == 3 ? " or " : ", ", syscalls[i]);
+		sb_addf(out, "%s%s()", i == 0 ? "" : i == n - 1 ? " or " : ", ", syscalls[i]);
 	if (n > 4)
-		sb_addf(out, " (or another of %d ways to wait)", n - 4);
+		sb_addf(out, ", or a call like them");
 }
 
 /* "to be the same as that of pipecat (reference)", or what a command prints */
@@ -421,18 +421,26 @@ void explain_end(const char *who, const struct box_proc *p, struct strbuf *out)
 {
 	int status = p->wait_status;
 
-	if (WIFEXITED(status)) {
+	if (WIFEXITED(status))
 		sb_addf(out, "%s exited with status %d", who, WEXITSTATUS(status));
-	} else {
-		int sig = WTERMSIG(status);
+	else
+		sb_addf(out, "%s was killed by %s", who, run_signame(WTERMSIG(status)));
+}
 
-		sb_addf(out, "%s was killed by %s", who, run_signame(sig));
-		for (size_t i = 0; i < sizeof(meanings) / sizeof(meanings[0]); i++)
-			if (meanings[i].sig == sig)
-				sb_addf(out, " (%s)", meanings[i].why);
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sb_addf(out, ", whose default action ends a program that has no handler for it");
-	}
+void explain_signal(int sig, struct strbuf *out)
+{
+	const char *why = NULL;
+
+	for (size_t i = 0; i < sizeof(meanings) / sizeof(meanings[0]); i++)
+		if (meanings[i].sig == sig)
+			why = meanings[i].why;
+	if (sig == SIGKILL)
+		sb_addf(out, "SIGKILL cannot be caught: %s", why);
+	else if (why)
+		sb_addf(out, "%s: %s; its default action ends a program that has no handler for it",
+			run_signame(sig), why);
+	else
+		sb_addf(out, "%s's default action ends a program that has no handler for it", run_signame(sig));
 }
 
 void explain_stderr(const struct box_proc *p, struct strbuf *out)

@@ -115,6 +115,8 @@ void explain_story(struct run *r, int failed, struct strbuf *out);
 int explain_hint_applies(struct run *r, const struct step *st);
 /* "msg_send exited with status 1", "pipecat was killed by SIGSEGV (...)" */
 void explain_end(const char *who, const struct box_proc *p, struct strbuf *out);
+/* "SIGPIPE: it wrote to a pipe ...; its default action ends a program that has no handler for it" */
+void explain_signal(int sig, struct strbuf *out);
 /* "On stderr it said \"...\"." (its first lines), or that it said nothing */
 void explain_stderr(const struct box_proc *p, struct strbuf *out);
 /* why an expect that waits for an end could not be decided: who had not ended */

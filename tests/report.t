@@ -639,6 +639,24 @@ expect("<details><summary>5. the FIFO is gone after fifo_recv (hidden) — 0/1</
 expect("| 1 | a reader started first blocks in open() until a writer opens, whatever the writer does afterwards | open-order, blocking, interop | 0/2 | ❌ failed |" in md, "no tags column")
 done()' ${fixtures//.json/}
 
+pycheck "engine-rdwr.json (as the engine writes it now): its cause once in every student format, tests it stopped in one line each" "$PYSTUDENT"'
+native = load(sys.argv[1] + "/engine-rdwr.json")
+cause = native["tests"][0]["cause"]
+expect(all(t.get("cause") == cause for t in native["tests"] if failed(t)), "the fixture lost its one cause")
+nc = [t for t in native["tests"] if t.get("not_checked")]
+expect(len(nc) == 2 and all(t["not_checked"]["test"] == "recv-waits" for t in nc), "the fixture lost its not_checked")
+for suffix in ("", ".hidden"):
+    for fmt_, text in student("engine-rdwr", suffix).items():
+        flat = re.sub(r"\s+", " ", text.replace("\\", "").replace("**", ""))
+        expect(flat.count(cause) == 1, "engine-rdwr%s.%s: the cause %d times" % (suffix, fmt_, flat.count(cause)))
+        expect(flat.count("not checked: it stopped where test 1 failed, for the cause given at the top") == 2,
+               "engine-rdwr%s.%s: the tests the cause stopped do not say so in one line" % (suffix, fmt_))
+        for word in ("wait r ", "(pid ", "FIFO 3", "graders/"):
+            expect(word not in text, "engine-rdwr%s.%s: %r shown to a student" % (suffix, fmt_, word))
+dbg = open(OUT + "/engine-rdwr.text.debug", encoding="utf-8").read()
+expect("wait r blocked open on" in dbg and "pid 2 in the box" in dbg, "--debug lost the step or the box pid")
+done()' "$fix"
+
 # ---- writing: atomic, in place for devices and FIFOs, errors reported ----
 R=$work/render
 mkdir "$work/w"
