@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 static void explain_no_eof(struct run *r, pid_t pid, const char *who);
+static void explain_no_reader(struct run *r, const struct seen *w, const struct seen *live, int n);
 
 /* how the student knows what a descriptor is: "the FIFO f", "a pipe" */
 static void fd_words(const struct fdinfo *f, char *buf, size_t size)
@@ -105,6 +106,8 @@ void diagnose(struct run *r, struct strbuf *sb)
 	}
 	for (int i = 0; i < n; i++)
 		explain_no_eof(r, live[i].pid, live[i].label);
+	for (int i = 0; i < n; i++)
+		explain_no_reader(r, &live[i], live, n);
 }
 
 /*
@@ -178,3 +181,49 @@ static void explain_no_eof(struct run *r, pid_t pid, const char *who)
 	}
 }
 
+
+/*
+ * A writer blocked on a full pipe that nobody will read: every process
+ * of the box holding its read end is asleep in something else than a
+ * read (a parent in waitpid(), the writer itself). A read end held only
+ * outside the box (the harness's, for a held stdout) is no news.
+ */
+static void explain_no_reader(struct run *r, const struct seen *w, const struct seen *live, int n)
+{
+	struct fdinfo wr;
+	char holders[512] = "";
+	size_t len = 0;
+	int nholders = 0;
+
+	if (r->cause.len || !w->pi.in_syscall || w->pi.state == 'R' ||
+	    (strcmp(w->pi.syscall, "write") && strcmp(w->pi.syscall, "writev")) ||
+	    observe_fd(w->pid, (int)w->pi.args[0], &wr) < 0 || wr.type != FDT_PIPE)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct fdinfo fds[64];
+		int nf = observe_fds(live[i].pid, fds, 64);
+
+		for (int f = 0; f < nf; f++) {
+			if (fds[f].inode != wr.inode || fds[f].access == O_WRONLY)
+				continue;
+			/* a reader that may still read: not this story */
+			if (live[i].pi.state == 'R' || !live[i].pi.in_syscall ||
+			    strstr("read readv poll ppoll select pselect6 epoll_wait epoll_pwait splice",
+				   live[i].pi.syscall))
+				return;
+			if (nholders++ < 3 && len < sizeof(holders))
+				len += (size_t)snprintf(holders + len, sizeof(holders) - len, "%s%s (fd %d, "
+							"blocked in %s())", len ? ", " : "",
+							live[i].pid == w->pid ? "itself" : live[i].label,
+							fds[f].fd, live[i].pi.syscall);
+			break;
+		}
+	}
+	if (!nholders)
+		return;
+	sb_addf(&r->cause, "%s is blocked writing to a full pipe (fd %d) that no process reads: its read "
+		"end is held only by %s", w->label, wr.fd, holders);
+	sb_addf(&r->fix, "Have a process read that pipe while %s writes to it: start the reader before "
+		"waiting for the writer, and close the read end in every process that does not read it.",
+		w->label);
+}

@@ -349,9 +349,9 @@ void explain_story(struct run *r, int failed, struct strbuf *out)
 			program(out, st);
 			explain_input(r, st, out);
 			if (st->full_stdout)
-				sb_addf(out, " with its output held (its first write blocks)");
+				sb_addf(out, ", with its output held (its first write blocks)");
 			else if (st->hold_stdout)
-				sb_addf(out, " with its output held (not read)");
+				sb_addf(out, ", with its output held (not read)");
 			break;
 		case STEP_WRITE:
 			sb_addf(out, "wrote ");

@@ -215,7 +215,7 @@ ok "fb same-a | grep -q '^failed: We started \`sh -c \\\"exit 4\\\"\` and waited
 ok "fb hint-shown | grep -q '^Hint: exit 0 when all is well\$' && fb hint-shown | grep -q '^A common cause: forgetting to return 0\$'" \
 	"a hint whose premise held is shown; common= is labelled a common cause"
 is "$(jq -r '.tests[] | select(.id == "hint-shown") | .cause + " / " + .fix' "$TMP/ok.json")" \
-	'sh exited with status 3, saying "nope". / exit 0 when all is well' \
+	'sh exited with status 3, saying "nope". / exit 0 when all is well.' \
 	"a program that ended is the cause (with its stderr), the hint whose premise held the fix"
 ok "fb hint-shown | grep -q '^On stderr it said \"nope\\\\n\"\\.'" "the feedback quotes the stderr of a program that ended"
 ok "fb hint-hidden | grep -q '^failed: ' && ! fb hint-hidden | grep -q 'PREMISE-FALSE'" \
