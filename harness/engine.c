@@ -260,7 +260,7 @@ static int64_t step_deadline(struct run *r, const struct step *st)
  * and where every process was. The decisive finding, when there is one,
  * becomes the result's cause (with its fix): a reader that holds its own
  * write end (diagnosis.c), a program that spins, a program that ended,
- * or what happened when a hint's stated premise held.
+ * or what happened when the step's hint applies (the fix).
  */
 static void tell_failure(struct run *r, const struct step *st, struct strbuf *why, int64_t hung,
 			 struct strbuf *spun, int64_t limit, struct strbuf *fb)
@@ -342,10 +342,12 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 				       strcspn(p->err.data, "\n") : 160, 200);
 			sb_addf(&r->cause, "\"");
 		}
-		if (hint && st->when)
+		if (hint && !r->fix.len)
 			fix_from_hint(r, st);
-	} else if (!r->cause.len && hint && st->when) {
-		/* the author's premise held: what happened is the cause, the hint its fix */
+	} else if (!r->cause.len && hint) {
+		/* the hint is shown, so its author vouches for it here (its
+		 * premise held, or it has none: any failure of the step means
+		 * the same): what happened is the cause, the hint its fix */
 		sb_add(&r->cause, why->buf ? why->buf : "", strcspn(sb_str(why), "\n:"));
 		fix_from_hint(r, st);
 	}
@@ -565,9 +567,21 @@ static void add_cause(struct run *r, json_t *res)
 	/* a wait that saw what an earlier test's failing step saw: that
 	 * test's cause kept this one from its own check */
 	json_array_foreach(e->history, i, prev) {
-		if (!st || st->kind != STEP_WAIT || strcmp(json_string_value(json_object_get(prev, "what")),
-							    sb_str(&what)))
+		if (!st || strcmp(json_string_value(json_object_get(prev, "what")), sb_str(&what)))
 			continue;
+		if (st->kind != STEP_WAIT) {
+			/* its own check failed, the way an earlier test failed: the
+			 * same cause, unless it found one of its own */
+			if (!r->cause.len) {
+				if (!json_object_get(json_object_get(prev, "result"), "cause"))
+					json_object_set(json_object_get(prev, "result"), "cause",
+							json_object_get(prev, "cause"));
+				json_object_set(res, "cause", json_object_get(prev, "cause"));
+				if (json_object_get(json_object_get(prev, "result"), "fix"))
+					json_object_set(res, "fix", json_object_get(json_object_get(prev, "result"), "fix"));
+			}
+			break;
+		}
 		nc = json_pack("{s:O,s:O}", "cause", json_object_get(prev, "cause"), "test",
 			       json_object_get(prev, "test"));
 		/* what stopped two tests is a cause, though nothing decisive

@@ -230,3 +230,9 @@ is "$(jq -r '.tests[] | select(.id == "same-b") | .not_checked | .test + " / " +
 	"a test stopped at a wait by an earlier test's cause is not checked, naming that test and its unreached check"
 is "$(jq -r '[.tests[] | select(.id == "same-a") | has("not_checked")] | .[0]' "$TMP/ok.json")" false \
 	"the first test of a cause tells its own story"
+is "$(jq -r '[.tests[] | select(.id == "same-a" or .id == "same-c") | .cause] | unique | length' "$TMP/ok.json")/$(
+	jq -r '.tests[] | select(.id == "same-c") | has("not_checked")' "$TMP/ok.json")" "1/false" \
+	"a check that fails the way an earlier test failed shares its cause, and was checked"
+is "$(jq -r '.tests[] | select(.id == "hint-plain") | .cause + " / " + .fix' "$TMP/ok.json")" \
+	"input.txt is a file, not a fifo. / make it a FIFO." \
+	"a hint without a premise makes what happened the cause and itself the fix"
