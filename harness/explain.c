@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/io.h"
 #include "../sandbox/util.h"
 
 #define QUOTE_MAX 100	/* bytes of a text quoted in a sentence */
