@@ -884,13 +884,18 @@ static int check_test(struct parser *p, struct test *t)
 			for (int j = 0; j < i; j++)
 				if (t->steps[j].kind == STEP_START && !strcmp(t->steps[j].proc, names[k]))
 					start = &t->steps[j];
-			p->line = st->line;
-			if (!start)
+			/* the step's line for a message only: the loader goes on
+			 * counting from p->line (it is checking at a later line) */
+			if (!start) {
+				p->line = st->line;
 				return bad(p, "process '%s' has not been started", names[k]);
+			}
 			if (!k && (st->kind == STEP_WAIT || st->kind == STEP_EXPECT) &&
-			    st->cond.kind == COND_HELD && !start->hold_children)
+			    st->cond.kind == COND_HELD && !start->hold_children) {
+				p->line = st->line;
 				return bad(p, "'held' counts the children of a process started with "
 					   "children=held, and '%s' was not", names[k]);
+			}
 		}
 	}
 	if (t->nsteps == 0) {
