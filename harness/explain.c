@@ -250,6 +250,8 @@ static void cond_words(struct run *r, const struct step *st, int it, struct strb
 			sb_addf(out, "%s to be gone", c->path);
 		else if (!strcmp(c->type, "empty"))
 			sb_addf(out, "the directory %s to be empty", c->path);
+		else if (!strcmp(c->type, "listening"))
+			sb_addf(out, "%s to be a socket that a server listens on", c->path);
 		else
 			sb_addf(out, "%s to be a %s", c->path, !strcmp(c->type, "fifo") ? "FIFO" :
 				!strcmp(c->type, "file") ? "regular file" : !strcmp(c->type, "dir") ?
@@ -284,6 +286,16 @@ static void cond_words(struct run *r, const struct step *st, int it, struct strb
 		sb_addf(out, "%s to leave %s child running when it exits", s, c->number ? "at most that many" : "no");
 		if (c->number)
 			sb_addf(out, " (%d)", c->number);
+		break;
+	case COND_UNWAITED:
+		if (c->number)
+			sb_addf(out, "%s to leave at most %d of its children unwaited for when it exits", s, c->number);
+		else
+			sb_addf(out, "%s to have waited for every child it created when it exits", s);
+		break;
+	case COND_HELD:
+		sb_addf(out, "%s to have created %d child process%s (each held as it starts)", s, c->number,
+			c->number == 1 ? "" : "es");
 		break;
 	case COND_ZOMBIES:
 		if (c->number)

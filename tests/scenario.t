@@ -185,13 +185,13 @@ ok "fb exit-differs | grep -q '^failed: .*expected sh to end as probe (reference
 ok "fb not-empty | grep -q '^failed: .*expected the directory e to be empty' &&
 	fb not-empty | grep -q 'e is not empty: it still holds \"a\", \"b\"'" \
 	"path empty lists what was left, in name order"
-ok "fb unwaited | grep -q '^failed: .*expected z children waited for' &&
+ok "fb unwaited | grep -q '^failed: .*expected it to leave at most 1 of its children unwaited for when it exits' &&
 	fb unwaited | grep -q '2 of probe (reference).s processes had ended but were never waited for when it exited'" \
 	"unwaited counts the zombies a parent left to the box's init"
-ok "fb not-listening | grep -q '^failed: .*expected path' &&
+ok "fb not-listening | grep -q '^failed: .*expected sock to be a socket that a server listens on' &&
 	fb not-listening | grep -q 'sock is a bound socket, but listen() has not been called on it'" \
 	"path listening tells a bound socket from a listening one"
-ok "fb too-few-held | grep -q '^failed: .*waited for f children held' &&
+ok "fb too-few-held | grep -q '^failed: .*for it to have created 1 child process (each held as it starts)' &&
 	fb too-few-held | grep -q '0 of sh.s child processes were created and held, not 1'" \
 	"held N says how many children were held"
 ok "fb file-not-empty | grep -q 'input.txt is a file, not a directory'" \
