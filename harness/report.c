@@ -516,6 +516,47 @@ static struct str line_starting(struct str s, const char *prefix, size_t *at)
 	return (struct str){ NULL, 0 };
 }
 
+/* s without the spaces and the full stop it ends with */
+static struct str trim_end(struct str s)
+{
+	while (s.n && (s.s[s.n - 1] == '.' || s.s[s.n - 1] == ' ' || s.s[s.n - 1] == '\n'))
+		s.n--;
+	return s;
+}
+
+/*
+ * A failure's text, less what says its cause or fix again: the engine
+ * tells the whole story of the step ("We stopped waiting early: <cause>",
+ * "Hint: <fix>"), and the report gives cause and fix once, in the summary
+ * or right after the text.
+ */
+static void add_facts(struct strbuf *out, struct str text, struct str cause, struct str fix)
+{
+	size_t i = 0;
+
+	cause = trim_end(cause);
+	fix = trim_end(fix);
+	while (i < text.n) {
+		const char *nl = memchr(text.s + i, '\n', text.n - i);
+		size_t end = nl ? (size_t)(nl - text.s) : text.n;
+		struct str line = { text.s + i, end - i }, body = line;
+
+		while (body.n && body.s[0] == ' ')
+			body.s++, body.n--;
+		i = end + 1;
+		if (cause.n > 20 && memmem(line.s, line.n, cause.s, cause.n))
+			continue;
+		if (fix.n && match_at(body.s, body.n, "Hint: ")) {
+			struct str hint = trim_end((struct str){ body.s + 6, body.n - 6 });
+
+			if (hint.n == fix.n && !memcmp(hint.s, fix.s, fix.n))
+				continue;
+		}
+		sb_add(out, line.s, line.n);
+		sb_add(out, "\n", 1);
+	}
+}
+
 static struct str sb_view(const struct strbuf *sb)
 {
 	return (struct str){ sb->buf ? sb->buf : "", sb->len };
@@ -717,9 +758,7 @@ static int test_body(const struct view *v, const struct tinfo *ti, struct strbuf
 			sb_add(out, ti->cause.buf, ti->cause.len);
 			return 1;
 		}
-		sb_add(out, text.s, text.n);
-		if (text.n)
-			sb_add(out, "\n", 1);
+		add_facts(out, text, sb_view(&ti->cause), g->fix);
 		if (g->rank) {
 			sb_addf(out, "%s: see the summary at the top.", g->fix.n ? "Cause and fix" : "Cause");
 			return 0;

@@ -639,7 +639,7 @@ expect("<details><summary>5. the FIFO is gone after fifo_recv (hidden) — 0/1</
 expect("| 1 | a reader started first blocks in open() until a writer opens, whatever the writer does afterwards | open-order, blocking, interop | 0/2 | ❌ failed |" in md, "no tags column")
 done()' ${fixtures//.json/}
 
-pycheck "engine-rdwr.json (as the engine writes it now): its cause once in every student format, tests it stopped in one line each" "$PYSTUDENT"'
+pycheck "engine-rdwr.json, engine-spin.json (as the engine writes them now): cause and fix once in every student format, tests it stopped in one line each" "$PYSTUDENT"'
 native = load(sys.argv[1] + "/engine-rdwr.json")
 cause = native["tests"][0]["cause"]
 expect(all(t.get("cause") == cause for t in native["tests"] if failed(t)), "the fixture lost its one cause")
@@ -653,6 +653,14 @@ for suffix in ("", ".hidden"):
                "engine-rdwr%s.%s: the tests the cause stopped do not say so in one line" % (suffix, fmt_))
         for word in ("wait r ", "(pid ", "FIFO 3", "graders/"):
             expect(word not in text, "engine-rdwr%s.%s: %r shown to a student" % (suffix, fmt_, word))
+spin = load(sys.argv[1] + "/engine-spin.json")["tests"][0]
+for suffix in ("", ".hidden"):
+    for fmt_, text in student("engine-spin", suffix).items():
+        flat = re.sub(r"\s+", " ", text.replace("\\", "").replace("**", ""))
+        for what in ("cause", "fix"):
+            said = spin[what].rstrip(".")
+            expect(flat.count(said) == 1, "engine-spin%s.%s: the %s %d times (the story of the step and its hint repeat it)"
+                   % (suffix, fmt_, what, flat.count(said)))
 dbg = open(OUT + "/engine-rdwr.text.debug", encoding="utf-8").read()
 expect("wait r blocked open on" in dbg and "pid 2 in the box" in dbg, "--debug lost the step or the box pid")
 done()' "$fix"
