@@ -215,7 +215,7 @@ static void explain_no_reader(struct run *r, const struct seen *w, const struct 
 				len += (size_t)snprintf(holders + len, sizeof(holders) - len, "%s%s (fd %d, "
 							"blocked in %s())", len ? ", " : "",
 							live[i].pid == w->pid ? "itself" : live[i].label,
-							fds[f].fd, live[i].pi.syscall);
+							fds[f].fd, observe_call_name(live[i].pi.syscall));
 			break;
 		}
 	}

@@ -8,7 +8,7 @@
  * the scenario's names:
  *
  *   Where the processes were:
- *     pipecat: blocked in wait4()
+ *     pipecat: blocked in waitpid() or wait(), waiting for a child
  *     pipecat's child: blocked in read() on a pipe (fd 0)
  *     the pipe is held by: pipecat fd 4 (write end), pipecat's child fd 0
  *       (read end), pipecat's child fd 4 (write end)

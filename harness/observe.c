@@ -384,10 +384,10 @@ void observe_describe(const struct pinfo *pi, char *buf, size_t size)
 		    fi.target[0] == '/')
 			/* a FIFO by the name the program opened it with: its
 			 * working directory is the box's /work */
-			snprintf(buf, size, "blocked in %s() on the FIFO %s (fd %d)", pi->syscall,
+			snprintf(buf, size, "blocked in %s() on the FIFO %s (fd %d)", observe_call_name(pi->syscall),
 				 fi.target + (strncmp(fi.target, "/work/", 6) ? 0 : 6), fi.fd);
 		else if (a >= 0 && observe_fd(pi->pid, (int)pi->args[a], &fi) == 0)
-			snprintf(buf, size, "blocked in %s() on a %s (fd %d)", pi->syscall,
+			snprintf(buf, size, "blocked in %s() on a %s (fd %d)", observe_call_name(pi->syscall),
 				 fd_type_name(fi.type), fi.fd);
 		else if (!strcmp(pi->syscall, "openat") &&
 			 observe_string(pi->pid, pi->args[1], path, sizeof(path)) == 0) {
@@ -395,10 +395,23 @@ void observe_describe(const struct pinfo *pi, char *buf, size_t size)
 			snprintf(buf, size, "blocked in open() of \"%s\"%s", path,
 				 !strcmp(pi->wchan, "wait_for_partner") ?
 				 " (a FIFO waiting for its other end)" : "");
+		} else if (!strcmp(pi->syscall, "wait4")) {
+			/* what the C library's wait() and waitpid() call */
+			snprintf(buf, size, "blocked in waitpid() or wait(), waiting for a child");
 		} else {
-			snprintf(buf, size, "blocked in %s()", pi->syscall);
+			snprintf(buf, size, "blocked in %s()", observe_call_name(pi->syscall));
 		}
 	}
+}
+
+const char *observe_call_name(const char *syscall)
+{
+	/* the C library's wait(), waitpid() and open() */
+	if (!strcmp(syscall, "wait4"))
+		return "waitpid";
+	if (!strcmp(syscall, "openat"))
+		return "open";
+	return syscall;
 }
 
 int observe_timers(pid_t pid)

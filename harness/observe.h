@@ -51,6 +51,9 @@ int observe_string(pid_t pid, unsigned long addr, char *buf, size_t size);
 
 /* "blocked in read() on a pipe (fd 0)", "running", "a zombie ..." */
 void observe_describe(const struct pinfo *pi, char *buf, size_t size);
+/* a system call by the name the student wrote: wait4 is "waitpid", openat
+ * "open", others their own */
+const char *observe_call_name(const char *syscall);
 const char *fd_type_name(enum fd_type t);
 /* 1 if the process has POSIX timers (/proc/PID/timers not empty), 0 if
  * not, -1 if that cannot be known */
