@@ -336,6 +336,15 @@ static int is_subject(const struct test *t, const char *id)
 	return 0;
 }
 
+/* ID was started with children=held, so its `release` lets them go */
+static int held_children(const struct test *t, const char *id)
+{
+	for (int i = 0; i < t->nsteps; i++)
+		if (t->steps[i].kind == STEP_START && !strcmp(t->steps[i].proc, id))
+			return t->steps[i].hold_children && !t->steps[i].hold_stdout;
+	return 0;
+}
+
 void explain_story(struct run *r, int failed, struct strbuf *out)
 {
 	const struct test *t = r->t;
@@ -382,7 +391,9 @@ void explain_story(struct run *r, int failed, struct strbuf *out)
 			sb_addf(out, "stopped reading the output of %s", who);
 			break;
 		case STEP_RELEASE:
-			sb_addf(out, "read the output of %s again", who);
+			sb_addf(out, held_children(t, st->proc) ?
+				"let the children of %s run, all at once" :
+				"read the output of %s again", who);
 			break;
 		case STEP_WAIT:
 			sb_addf(out, "waited for ");
