@@ -62,7 +62,7 @@ HARNESS_SRC := harness/ipcgrade.c harness/commands.c harness/grade.c harness/ref
 	harness/selftest.c harness/files.c harness/engine.c harness/scenario.c \
 	harness/observe.c harness/build.c harness/report.c harness/strbuf.c
 HARNESS_SRC += harness/cond.c harness/diagnosis.c harness/feed.c harness/procs.c
-HARNESS_SRC += harness/hang.c harness/perturb.c harness/reftimes.c harness/explain.c
+HARNESS_SRC += harness/hang.c harness/perturb.c harness/reftimes.c harness/explain.c harness/warnings.c
 HARNESS_SRC += harness/batch.c harness/gradebook.c harness/classbook.c
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 # the headers, for the fuzz target (objects track theirs with -MMD)

@@ -11,6 +11,7 @@
 #include "refcache.h"
 #include "reftimes.h"
 #include "strbuf.h"
+#include "warnings.h"
 #include "../common/clock.h"
 
 #include <errno.h>
@@ -228,6 +229,8 @@ json_t *grade_repeated(const struct grader *g, const char *dir, int hidden_too, 
 	/* the compiler quotes the submission, which need not be UTF-8 */
 	sb_add_utf8(&log, res.log, strlen(res.log));
 	sb_add_utf8(&subname, name, strlen(name));
+	if (res.warnings)
+		warnings_tie(tests, g, sb_str(&log));
 	result = json_pack("{s:s,s:s,s:f,s:f,s:{s:s,s:s,s:b},s:o,s:o,s:o}",
 			   "assignment", g->name, "submission", sb_str(&subname), "score", score,
 			   "max_score", max, "build", "status", res.ok ? "ok" : "failed",

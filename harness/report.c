@@ -596,6 +596,32 @@ static int same_str(struct str a, struct str b)
 	return a.n == b.n && !memcmp(a.s, b.s, a.n);
 }
 
+/*
+ * Two causes that differ only in their numbers are one cause said with
+ * other values ("bad message from a child: 18" and "...: 27"): the
+ * student has one thing to fix, so the report says it once.
+ */
+static int same_shape(struct str a, struct str b)
+{
+	size_t i = 0, j = 0;
+
+	while (i < a.n && j < b.n) {
+		int da = a.s[i] >= '0' && a.s[i] <= '9', db = b.s[j] >= '0' && b.s[j] <= '9';
+
+		if (da && db) {
+			while (i < a.n && a.s[i] >= '0' && a.s[i] <= '9')
+				i++;
+			while (j < b.n && b.s[j] >= '0' && b.s[j] <= '9')
+				j++;
+			continue;
+		}
+		if (a.s[i] != b.s[j])
+			return 0;
+		i++, j++;
+	}
+	return i == a.n && j == b.n;
+}
+
 /* the test whose id is id, or -1 */
 static int find_test(const struct view *v, struct str id)
 {
@@ -621,8 +647,8 @@ static void join_group(struct view *v, size_t i, int g)
 }
 
 /*
- * Tests with one cause form a group: the same cause text, or a test not
- * checked because of another test's cause joins that test. Tests that
+ * Tests with one cause form a group: the same cause text (numbers aside),
+ * or a test not checked because of another test's cause joins that test. Tests that
  * tell their own story go first, so that a group's first test is one.
  */
 static void group_tests(struct view *v)
@@ -638,7 +664,7 @@ static void group_tests(struct view *v)
 			if (j >= 0 && v->tests[j].group >= 0)
 				g = v->tests[j].group;
 			for (int k = 0; g < 0 && k < v->ngroups; k++)
-				if (same_str(v->groups[k].cause, sb_view(&ti->cause)))
+				if (same_shape(v->groups[k].cause, sb_view(&ti->cause)))
 					g = k;
 			join_group(v, i, g);
 		}
@@ -719,7 +745,7 @@ static void put_group_tests(struct strbuf *sb, const struct view *v, int g)
  * given is named in one line (returns 1), or the feedback with its "Why: "
  * referring to the summary or to the test that gave it first (returns 0).
  */
-static int test_body(const struct view *v, const struct tinfo *ti, struct strbuf *out)
+static int told_body(const struct view *v, const struct tinfo *ti, struct strbuf *out)
 {
 	const struct group *g = ti->group >= 0 ? &v->groups[ti->group] : NULL;
 	const struct tinfo *first = g ? &v->tests[g->first] : NULL;
@@ -785,6 +811,24 @@ static int test_body(const struct view *v, const struct tinfo *ti, struct strbuf
 		break;
 	}
 	sb_add(out, text.s, text.n);
+	return 0;
+}
+
+/* the body, and the compiler's warnings that the grading tied to the test
+ * (harness/warnings.c): said once, as a possibility */
+static int test_body(const struct view *v, const struct tinfo *ti, struct strbuf *out)
+{
+	const json_t *list = json_object_get(ti->t, "warnings"), *w;
+	int one_line = told_body(v, ti, out);
+	size_t i;
+
+	if (!json_array_size(list))
+		return one_line;
+	if (out->len && out->buf[out->len - 1] != '\n')
+		sb_add(out, "\n", 1);
+	sb_addf(out, "The compiler warned about this program, which may be why:");
+	json_array_foreach(list, i, w)
+		sb_addf(out, "\n  %s", json_string_value(w) ?: "");
 	return 0;
 }
 

@@ -126,3 +126,19 @@ ok "grep -q '^not ok 2 - pipe/no-wait: cannot be made from the reference' '$TMP/
 	"  naming the mutant and the reason"
 "$IPCGRADE" selftest --materialize "$TMP/none" pipe/no-such-mutant >"$TMP/out" 2>&1
 is "$?" 2 "--materialize of a mutant that does not exist exits 2"
+
+# a compiler warning of a telling kind is named under the failed test that
+# ran the program it was found in, and under no other test
+cp -r "$(mutant msgq/ignores-type)" "$TMP/warned"
+sed -i '/m.mtype != type/,+1d' "$TMP/warned/msg_recv.c"
+printf 'static void unused_arg(int sig) { (void)0; }\n' >>"$TMP/warned/msg_send.c"
+"$IPCGRADE" grade msgq "$TMP/warned" --json "$TMP/w.json" >"$TMP/out" 2>&1
+is "$?" 1 "a submission whose bug the compiler warned about fails"
+ok "jq -e '.build.output | test(\"variable .type. set but not used\") and test(\"unused_arg\")' '$TMP/w.json' >/dev/null" \
+	"  and the compiler did warn"
+is "$(jq -r '[.tests[] | select(.warnings) | .id] | join(",")' "$TMP/w.json")" recv-types \
+	"  the warning is tied to the first failed test that ran msg_recv, and to no other"
+ok "jq -e '[.tests[].warnings // [] | .[]] | length == 1' '$TMP/w.json' >/dev/null" \
+	"  one warning: msg_send.c's unused function is tied to no test, as no failed test ran msg_send"
+ok "grep -A12 '^FAIL' '$TMP/out' | grep -q 'The compiler warned about this program, which may be why:' && grep -q \"msg_recv.c:[0-9]*: variable 'type' set but not used\" '$TMP/out'" \
+	"  the text report says it under the test"

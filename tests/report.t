@@ -639,7 +639,7 @@ expect("<details><summary>5. the FIFO is gone after fifo_recv (hidden) — 0/1</
 expect("| 1 | a reader started first blocks in open() until a writer opens, whatever the writer does afterwards | open-order, blocking, interop | 0/2 | ❌ failed |" in md, "no tags column")
 done()' ${fixtures//.json/}
 
-pycheck "engine-rdwr.json, engine-spin.json (as the engine writes them now): cause and fix once in every student format, tests it stopped in one line each" "$PYSTUDENT"'
+pycheck "engine-rdwr.json, engine-spin.json, engine-numbers.json (as the engine writes them now): cause and fix once in every student format (numbers aside), tests it stopped in one line each" "$PYSTUDENT"'
 native = load(sys.argv[1] + "/engine-rdwr.json")
 cause = native["tests"][0]["cause"]
 expect(all(t.get("cause") == cause for t in native["tests"] if failed(t)), "the fixture lost its one cause")
@@ -661,6 +661,12 @@ for suffix in ("", ".hidden"):
             said = spin[what].rstrip(".")
             expect(flat.count(said) == 1, "engine-spin%s.%s: the %s %d times (the story of the step and its hint repeat it)"
                    % (suffix, fmt_, what, flat.count(said)))
+nums = load(sys.argv[1] + "/engine-numbers.json")["tests"]
+expect(len(set(t["cause"] for t in nums if t.get("cause"))) > 3, "engine-numbers.json lost its causes that differ in numbers only")
+for fmt_, text in student("engine-numbers", ".hidden").items():
+    flat = re.sub(r"\s+", " ", text.replace("\\", "").replace("**", ""))
+    expect(re.search(r"All failures \(tests [0-9, ]+\) have one cause: psum exited with status 1", flat),
+           "engine-numbers.%s: causes that differ only in their numbers are not one cause" % fmt_)
 dbg = open(OUT + "/engine-rdwr.text.debug", encoding="utf-8").read()
 expect("wait r blocked open on" in dbg and "pid 2 in the box" in dbg, "--debug lost the step or the box pid")
 done()' "$fix"
