@@ -354,6 +354,28 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 	sb_release(&end);
 }
 
+/*
+ * A wait for a process's end that ran to its deadline while the process
+ * never slept: not a hang (it was running), and not something to end
+ * early (a long computation looks the same from outside), but worth
+ * saying, as a fact, once the deadline has passed.
+ */
+static void tell_never_slept(struct run *r, const struct step *st, pid_t pid, const struct pinfo *at0,
+			     int64_t waited, struct strbuf *out)
+{
+	const struct started *s = run_find(r, st->proc);
+	struct pinfo pi;
+
+	if (!s || pid <= 0 || waited < 500 || observe_proc(pid, &pi) < 0 || pi.state == 'Z' ||
+	    pi.state == 'T' || pi.threads != 1 || pi.vcsw != at0->vcsw ||
+	    pi.cpu_ms - at0->cpu_ms < HANG_SPIN_CPU_MS)
+		return;
+	sb_addf(out, "%s never ended: in the %.1f s we waited it did not sleep once and used %lld ms "
+		"of CPU, so it polls in a loop where it should wait in the kernel, or computes for far "
+		"longer than it should", s->label, (double)waited / 1000,
+		(long long)(pi.cpu_ms - at0->cpu_ms));
+}
+
 static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 {
 	struct started *s = st->proc ? run_find(r, st->proc) : NULL;
@@ -363,6 +385,9 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	int64_t hung = -1;	/* when the wait ended early, since it began */
 	struct hang_watch hw;
 	struct strbuf spun = { 0 };	/* why the wait ended early: a spinner */
+	struct strbuf ran = { 0 };	/* a wait for an end that a spinner outlasted */
+	struct pinfo end_at0;
+	pid_t end_pid = -1;
 
 	r->dl_source = NULL;
 	switch (st->kind) {
@@ -419,6 +444,14 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	begin = now_ms();
 	deadline = begin + limit;
 	hang_begin(&hw);
+	if (ends && st->sel == SEL_SELF) {	/* how it runs while we wait for its end */
+		struct strbuf ignore = { 0 };
+
+		end_pid = run_target(r, st, &ignore);
+		sb_release(&ignore);
+		if (end_pid > 0 && observe_proc(end_pid, &end_at0) < 0)
+			end_pid = -1;
+	}
 	for (;;) {
 		if (st->kind == STEP_EXPECT && ends && !cond_decidable(r, st)) {
 			ok = -1;	/* not yet decidable */
@@ -470,7 +503,15 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		if (!why.len)	/* what held so far may hold: the news is what did not end */
 			explain_unended(r, st, &why);
 	}
+	if (ok != 1 && hung < 0 && !spun.len && end_pid > 0)
+		tell_never_slept(r, st, end_pid, &end_at0, now_ms() - begin, &ran);
 	tell_failure(r, st, &why, hung, &spun, limit, fb);
+	if (ran.len) {
+		sb_addf(fb, "\n%s.", sb_str(&ran));
+		if (!r->cause.len)
+			sb_addf(&r->cause, "%s.", sb_str(&ran));
+	}
+	sb_release(&ran);
 	sb_release(&why);
 	sb_release(&spun);
 	return -1;

@@ -74,6 +74,14 @@ test alarm-child "waiting for a child that an alarm ends is not a hang" points=1
   start p = reference timed parent stdin=hold
   wait p output "child rang" within=600s
 
+test spin-to-end "a shell loop where an end was expected" points=1 tags=output
+  start p = system sh -c "while :; do :; done"
+  expect p exit 0 within=1s
+
+test sleep-to-end "a timed sleep where an end was expected" points=1 tags=output
+  start p = system sleep 5
+  expect p exit 0 within=1s
+
 test busy-then-block "a program that computes a little and then blocks" points=1 tags=blocking
   start p = system sh -c "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; exec cat" stdin=hold
   wait p blocked read on pipe within=600s
@@ -95,6 +103,11 @@ spin=$(jq -r '[.tests[] | select(.id == "spinner") | .events[].text |
 	select(. == "ended early: p spins instead of blocking")] | length' "$TMP/h.json")
 if [ "$(st spinner)" = failed ] && [ "$spin" = 1 ]; then pass "spinner: ended early as a spinner"
 else fail "spinner: ended early as a spinner"; diag "status $(st spinner)" "$(fb spinner | head -20)"; fi
+cause() { jq -r --arg id "$1" '.tests[] | select(.id == $id) | .cause // ""' "$TMP/h.json"; }
+ok "[ \"\$(st spin-to-end)\" = failed ] && cause spin-to-end | grep -q '^sh never ended: in the [0-9.]* s we waited it did not sleep once and used [0-9]* ms of CPU'" \
+	"a wait for an end that a spinner outlasts says, once at its deadline, that it never slept: $(cause spin-to-end | head -c 80)"
+ok "[ \"\$(st sleep-to-end)\" = failed ] && ! cause sleep-to-end | grep -q 'never ended'" \
+	"  and says nothing of the kind of a program that sleeps"
 ok "fb spinner | grep -q 'We stopped waiting early: sh was running, not blocked: it used [0-9]* ms of CPU in [0-9.]* s without sleeping once'" \
 	"the feedback says the wait ended early on a spinner"
 for id in exit-beside-hang output-then-hang busy-then-block timed-sleep alarm-handler alarm-silent alarm-pause alarm-child; do
