@@ -355,11 +355,19 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 }
 
 /*
- * A wait for a process's end that ran to its deadline while the process
- * never slept: not a hang (it was running), and not something to end
- * early (a long computation looks the same from outside), but worth
- * saying, as a fact, once the deadline has passed.
+ * A wait for a process's end that the process outlasts without sleeping
+ * once: said as soon as hang_never_ends() knows it (the step's reference
+ * time bounds what a correct program computes), or else once the
+ * deadline has passed, as a fact (a long computation looks the same from
+ * outside).
  */
+static void say_never_slept(const char *label, int64_t waited, int64_t cpu, struct strbuf *out)
+{
+	sb_addf(out, "%s never ended: in the %.1f s we waited it did not sleep once and used %lld ms "
+		"of CPU, so it polls in a loop where it should wait in the kernel, or computes for far "
+		"longer than it should", label, (double)waited / 1000, (long long)cpu);
+}
+
 static void tell_never_slept(struct run *r, const struct step *st, pid_t pid, const struct pinfo *at0,
 			     int64_t waited, struct strbuf *out)
 {
@@ -370,10 +378,7 @@ static void tell_never_slept(struct run *r, const struct step *st, pid_t pid, co
 	    pi.state == 'T' || pi.threads != 1 || pi.vcsw != at0->vcsw ||
 	    pi.cpu_ms - at0->cpu_ms < HANG_SPIN_CPU_MS)
 		return;
-	sb_addf(out, "%s never ended: in the %.1f s we waited it did not sleep once and used %lld ms "
-		"of CPU, so it polls in a loop where it should wait in the kernel, or computes for far "
-		"longer than it should", s->label, (double)waited / 1000,
-		(long long)(pi.cpu_ms - at0->cpu_ms));
+	say_never_slept(s->label, waited, pi.cpu_ms - at0->cpu_ms, out);
 }
 
 static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
@@ -388,6 +393,8 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	struct strbuf ran = { 0 };	/* a wait for an end that a spinner outlasted */
 	struct pinfo end_at0;
 	pid_t end_pid = -1;
+	static struct hang_end spin_end;	/* too big for the stack */
+	int64_t spin_cpu, spin_ms;
 
 	r->dl_source = NULL;
 	switch (st->kind) {
@@ -452,6 +459,9 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		if (end_pid > 0 && observe_proc(end_pid, &end_at0) < 0)
 			end_pid = -1;
 	}
+	/* a spinner's bound: not while the reference is being timed (its
+	 * times are what the bound is made of) */
+	hang_end_begin(&spin_end, end_pid, r->e->measuring ? -1 : r->dl_ref_ms);
 	for (;;) {
 		if (st->kind == STEP_EXPECT && ends && !cond_decidable(r, st)) {
 			ok = -1;	/* not yet decidable */
@@ -485,6 +495,18 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 			if ((ok = cond_eval(r, st, &why)) == 1)
 				break;
 			event(r, "ended early: %s spins instead of blocking", st->proc);
+			break;
+		}
+		if (hang_end_spinning(r, &hw, &spin_end, &spin_cpu, &spin_ms)) {
+			why.len = 0;
+			if (why.buf)
+				why.buf[0] = '\0';
+			if (!(st->kind == STEP_EXPECT && !cond_decidable(r, st)) && (ok = cond_eval(r, st, &why)) != 0)
+				break;
+			say_never_slept(s ? s->label : st->proc, spin_ms, spin_cpu, &spun);
+			event(r, "ended early: %s, alone able to act, neither slept nor moved a byte and used "
+			      "%lld ms of CPU, more than %lld ms", st->proc, (long long)spin_cpu,
+			      (long long)spin_end.bound);
 			break;
 		}
 		feed_pump(r, POLL_MS);
