@@ -263,7 +263,7 @@ static int64_t step_deadline(struct run *r, const struct step *st)
  * or what happened when the step's hint applies (the fix).
  */
 static void tell_failure(struct run *r, const struct step *st, struct strbuf *why, int64_t hung,
-			 struct strbuf *spun, int64_t limit, struct strbuf *fb)
+			 int load, struct strbuf *spun, int64_t limit, struct strbuf *fb)
 {
 	const struct started *ended = explain_ended(r, st);
 	int hint = explain_hint_applies(r, st), left = 0;
@@ -278,8 +278,9 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 		!strchr(".!?\"", why->buf[why->len - 1]) ? "." : "");
 	sb_add(&r->what, why->buf ? why->buf : "", why->len);
 	if (hung >= 0)
-		sb_addf(fb, "\nNothing could change any more (every process left was waiting for another), "
+		sb_addf(fb, "\nNothing could change any more (every process left was waiting for another%s), "
 			"so we stopped waiting after %.2f s instead of at the deadline of %.3g s.",
+			load ? "; the test's own CPU load runs beside them, but acts on no process" : "",
 			(double)hung / 1000, (double)limit / 1000);
 	if (spun->len)
 		sb_addf(fb, "\nWe stopped waiting early: %s.", sb_str(spun));
@@ -527,7 +528,7 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	}
 	if (ok != 1 && hung < 0 && !spun.len && end_pid > 0)
 		tell_never_slept(r, st, end_pid, &end_at0, now_ms() - begin, &ran);
-	tell_failure(r, st, &why, hung, &spun, limit, fb);
+	tell_failure(r, st, &why, hung, hung >= 0 && hw.load, &spun, limit, fb);
 	if (ran.len) {
 		sb_addf(fb, "\n%s.", sb_str(&ran));
 		if (!r->cause.len)

@@ -15,6 +15,7 @@ struct hang_watch {
 	struct { pid_t pid; uint64_t csw; } last[HANG_MAX];
 	struct { pid_t pid; int timers; } exe[MAX_SEEN];	/* what each executable may arm */
 	int nexe;
+	int load;		/* role=load processes the last scan passed over */
 	/* the process a `wait ID blocked` waits for, since it last slept */
 	pid_t spin_pid;
 	uint64_t spin_vcsw;

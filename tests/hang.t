@@ -94,6 +94,16 @@ test busy-then-block "a program that computes a little and then blocks" points=1
   start p = system sh -c "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; exec cat" stdin=hold
   wait p blocked read on pipe within=600s
 
+test load-beside "cat reads a held stdin beside the test's CPU load" points=1 tags=eof
+  start b = system sh -c "while :; do :; done" role=load
+  start p = system cat stdin=hold
+  expect p exit 0 within=600s
+
+test spinner-beside "cat reads a held stdin beside a spinner that could act" points=1 tags=eof
+  start b = system sh -c "while :; do :; done"
+  start p = system cat stdin=hold
+  expect p exit 0 within=1s
+
 test accept-alone "a server waits in accept() where no one can connect" points=1 tags=blocking
   start p = student sockwait accept sock
   expect p exit 0 within=600s
@@ -123,7 +133,7 @@ early() { jq -r --arg id "$1" '[.tests[] | select(.id == $id) | .events[].text |
 	select(. == "ended early: every process waits on another (hang)")] | length' "$TMP/h.json"; }
 fb() { jq -r --arg id "$1" '.tests[] | select(.id == $id) | .feedback' "$TMP/h.json"; }
 
-for id in stdin-held fifo-self stdout-held parent-child zombie-child empty-box accept-alone; do
+for id in stdin-held fifo-self stdout-held parent-child zombie-child empty-box accept-alone load-beside; do
 	if [ "$(st "$id")" = failed ] && [ "$(early "$id")" = 1 ]; then pass "$id: a hang, ended early"
 	else fail "$id: a hang, ended early"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
 done
@@ -163,3 +173,12 @@ for id in compute-slower spin-on-child; do
 done
 ok "jq -e '.times[\"compute-slower\"][1] | numbers' $IPCGRADE_CACHE/times-hang-*.json" \
 	"  (the reference's time for its wait was known, so the bound applied)"
+ok "[ \"\$(st spinner-beside)\" = failed ] && [ \"\$(early spinner-beside)\" = 0 ]" \
+	"a spinner not declared role=load may act: the wait beside it runs to its deadline"
+ok "fb load-beside | grep -q \"the test's own CPU load runs beside them, but acts on no process\"" \
+	"  and the feedback of a hang beside role=load says the load was left aside"
+printf 'programs timed\ntest t "t" points=1 tags=output\n  start p = student timed role=load\n  expect p exit 0\n' \
+	>"$root/graders/hang/hang.scn"
+IPCGRADE_ROOT=$root "$IPCGRADE" grade hang "$TMP/sub" >"$TMP/out" 2>&1
+ok "[ $? = 2 ] && grep -q 'role=load is for a system command that only burns CPU' '$TMP/out'" \
+	"role=load on a student's program is refused: only the grader's own command can promise it"
