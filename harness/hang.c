@@ -412,7 +412,8 @@ int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, st
  * long computation: both run without sleeping. What tells them apart is
  * what they cost against what the step needs, counted in a stretch of
  * time in which nothing but the awaited process could change anything.
- * The stretch starts when the step begins, and again whenever
+ * A stretch starts at a look that finds every other process of the box
+ * stuck, and is over (a new one may start) whenever
  *   - the awaited process sleeps (a voluntary context switch: every
  *     blocking call, every wait for a pipe, a lock, a child, a timer, is
  *     one; being preempted is not),
@@ -422,7 +423,8 @@ int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, st
  *     that fails moves nothing),
  *   - or any other process of the box runs, or is not stuck by the rules
  *     at the top of this file (asleep in a wait that no timer ends), or
- *     the engine still has stdin to give: while another process can act,
+ *     the engine has stdin to give (a role=load process is no other
+ *     process: it acts on none): while another process can act,
  *     a spinner may be waiting for it, and how long that takes depends on
  *     the machine's load.
  * Within the stretch the awaited process is alone: its CPU time
@@ -474,53 +476,74 @@ static int64_t bytes_moved(pid_t pid)
 	return rchar < 0 || wchar < 0 ? -1 : rchar + wchar;
 }
 
-/* every other live process of the box is stuck or a zombie, and none has
- * run since the last look (w->others); the engine owes nothing */
-static int others_quiet(struct run *r, struct hang_watch *hw, struct hang_end *w)
+/* the other live processes of the box, each stuck or a zombie, in out;
+ * -1 when one of them could act, or the engine has stdin to give */
+static int others_now(struct run *r, struct hang_watch *hw, pid_t self, struct hang_other *out)
 {
-	static struct seen live[HANG_MAX];
-	int n, k = 0, same;
+	static struct seen live[HANG_MAX];	/* too big for the stack */
+	int n, k = 0;
 
 	for (int i = 0; i < r->n; i++)
 		if (r->procs[i].in_fd >= 0 && r->procs[i].poff < r->procs[i].plen)
-			return 0;
+			return -1;
 	n = run_seen(r, live, HANG_MAX);
 	if (n < 0 || n == HANG_MAX)
-		return 0;
-	same = w->n >= 0;
+		return -1;
 	for (int i = 0; i < n; i++) {
-		if (live[i].pid == w->pid || is_load(r, live[i].pid))
+		if (live[i].pid == self || is_load(r, live[i].pid))
 			continue;
 		if (live[i].pi.state != 'Z' && !stuck(r, hw, &live[i]))
-			return 0;
-		same &= k < w->n && w->others[k].pid == live[i].pid && w->others[k].csw == live[i].pi.csw;
-		w->others[k].pid = live[i].pid;
-		w->others[k++].csw = live[i].pi.csw;
+			return -1;
+		out[k].pid = live[i].pid;
+		out[k++].csw = live[i].pi.csw;
 	}
-	same &= k == w->n;
-	w->n = k;
-	return same;
+	return k;
 }
 
+/*
+ * The looks: each one reads the awaited process; a sleep, a byte, or
+ * anything that makes it unfit ends the stretch. A stretch starts at a
+ * look that finds every other process stuck (their context switches
+ * noted); while the awaited process's CPU time in it is below the bound,
+ * nothing else is read. Past the bound, the others are read again: all
+ * still stuck, the same processes, none with a context switch more (by
+ * the argument at the top of this file none of them ran in between), and
+ * the stretch stands; anything else starts a new one.
+ */
 int hang_end_spinning(struct run *r, struct hang_watch *hw, struct hang_end *w, int64_t *cpu,
 		      int64_t *ms)
 {
+	static struct hang_other now[HANG_MAX];
 	struct pinfo pi;
 	int64_t moved;
+	int n, same;
 
 	if (w->bound < 0 || observe_proc(w->pid, &pi) < 0 || pi.state == 'Z' || pi.state == 'X')
 		return 0;
 	moved = bytes_moved(w->pid);
-	if (!others_quiet(r, hw, w) || pi.state == 'T' || pi.state == 't' || pi.threads != 1 ||
-	    moved < 0 || !w->since_ms || pi.vcsw != w->vcsw || moved != w->moved) {
-		/* a new stretch starts at this look */
+	if (pi.state == 'T' || pi.state == 't' || pi.threads != 1 || moved < 0 || !w->since_ms ||
+	    pi.vcsw != w->vcsw || moved != w->moved)
+		w->n = -1;	/* it slept, moved a byte, or is unfit: the stretch ends */
+	if (w->n < 0) {
 		w->vcsw = pi.vcsw;
 		w->moved = moved;
 		w->cpu = pi.cpu_ms;
 		w->since_ms = now_ms();
+		if (pi.state != 'T' && pi.state != 't' && pi.threads == 1 && moved >= 0)
+			w->n = others_now(r, hw, w->pid, w->others);
+		return 0;
+	}
+	if (pi.cpu_ms - w->cpu <= w->bound)
+		return 0;
+	n = others_now(r, hw, w->pid, now);
+	same = n == w->n;
+	for (int i = 0; same && i < n; i++)
+		same = now[i].pid == w->others[i].pid && now[i].csw == w->others[i].csw;
+	if (!same) {
+		w->n = -1;
 		return 0;
 	}
 	*cpu = pi.cpu_ms - w->cpu;
 	*ms = now_ms() - w->since_ms;
-	return *cpu > w->bound;
+	return 1;
 }

@@ -55,8 +55,8 @@ struct hang_end {
 	/* the stretch so far: since when, and how the process was then */
 	int64_t since_ms, cpu, moved;
 	uint64_t vcsw;
-	int n;			/* the other processes then; -1: not looked at */
-	struct { pid_t pid; uint64_t csw; } others[HANG_MAX];
+	int n;			/* the other processes then; -1: no stretch */
+	struct hang_other { pid_t pid; uint64_t csw; } others[HANG_MAX];
 };
 /* ref_ms: the reference's time for the step, -1 unknown (never cut short) */
 void hang_end_begin(struct hang_end *w, pid_t pid, int64_t ref_ms);
