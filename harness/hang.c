@@ -24,7 +24,9 @@
  *   copy of the descriptor taken with pidfd_getfd(), and anything we
  *   cannot look at is unsure). The box has a network namespace of its own
  *   and allows Unix sockets only, so the other end of a socket, or a
- *   client of a listening one, can only be a process of the box.
+ *   client of a listening one, can only be a process of the box; in host
+ *   mode (no namespaces) any process of the user could be, and no socket
+ *   wait is stuck.
  * Never stuck: sleeps and every call with a timeout, pause, sigsuspend and
  * sigwait* (an alarm ends them), state R or D. A process that could be woken by a timer of
  * its own is never stuck: a handler for SIGALRM, SIGVTALRM or SIGPROF,
@@ -183,6 +185,16 @@ static int socket_untimed(pid_t pid, int fd)
 	return ok;
 }
 
+/* a socket wait that only the box's processes can end: the box has a
+ * network namespace of its own (in host mode, any process of the user
+ * could connect), and the socket no timeout */
+static int socket_wait(struct run *r, const struct seen *v)
+{
+	const struct box_isolation *iso = box_isolation(r->box);
+
+	return iso && iso->netns && socket_untimed(v->pid, (int)v->pi.args[0]);
+}
+
 /* a read or write on a pipe or FIFO only the box moves, or on a socket
  * without a timeout */
 static int io_wait(struct run *r, const struct seen *v, int writing)
@@ -192,7 +204,7 @@ static int io_wait(struct run *r, const struct seen *v, int writing)
 	if (observe_fd(v->pid, (int)v->pi.args[0], &fi) < 0)
 		return 0;
 	if (fi.type == FDT_SOCKET)
-		return socket_untimed(v->pid, (int)v->pi.args[0]);
+		return socket_wait(r, v);
 	return pipe_wait(r, &fi, writing);
 }
 
@@ -207,9 +219,9 @@ static int untimed(struct run *r, const struct seen *v)
 		return io_wait(r, v, 1);
 	case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_recvfrom: case SYS_recvmsg:
 	case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
-		return socket_untimed(v->pid, (int)a[0]);
+		return socket_wait(r, v);
 	case SYS_recvmmsg:
-		return a[4] == 0 && socket_untimed(v->pid, (int)a[0]);
+		return a[4] == 0 && socket_wait(r, v);
 #ifdef SYS_open
 	case SYS_open:
 #endif

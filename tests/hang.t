@@ -134,6 +134,11 @@ early() { jq -r --arg id "$1" '[.tests[] | select(.id == $id) | .events[].text |
 fb() { jq -r --arg id "$1" '.tests[] | select(.id == $id) | .feedback' "$TMP/h.json"; }
 
 for id in stdin-held fifo-self stdout-held parent-child zombie-child empty-box accept-alone load-beside; do
+	if [ "$id" = accept-alone ] && [ "$(jq -r .isolation.netns "$TMP/h.json")" != true ]; then
+		# without a network namespace of its own anyone could connect
+		skip "$id: a hang, ended early" "the box has no network namespace here (host mode)"
+		continue
+	fi
 	if [ "$(st "$id")" = failed ] && [ "$(early "$id")" = 1 ]; then pass "$id: a hang, ended early"
 	else fail "$id: a hang, ended early"; diag "status $(st "$id")" "$(fb "$id" | head -20)"; fi
 done
