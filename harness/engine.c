@@ -357,7 +357,7 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 
 /*
  * A wait for a process's end that the process outlasts without sleeping
- * once: said as soon as hang_never_ends() knows it (the step's reference
+ * once: said as soon as hang_end_spinning() knows it (the step's reference
  * time bounds what a correct program computes), or else once the
  * deadline has passed, as a fact (a long computation looks the same from
  * outside).
@@ -380,6 +380,19 @@ static void tell_never_slept(struct run *r, const struct step *st, pid_t pid, co
 	    pi.cpu_ms - at0->cpu_ms < HANG_SPIN_CPU_MS)
 		return;
 	say_never_slept(s->label, waited, pi.cpu_ms - at0->cpu_ms, out);
+}
+
+/* the condition looked at once more before a wait ends early, into *ok
+ * and returned; 0, *ok untouched, while an expect cannot decide yet (its
+ * process has not ended) */
+static int look_again(struct run *r, const struct step *st, int ends, struct strbuf *why, int *ok)
+{
+	why->len = 0;
+	if (why->buf)
+		why->buf[0] = '\0';
+	if (st->kind == STEP_EXPECT && ends && !cond_decidable(r, st))
+		return 0;
+	return *ok = cond_eval(r, st, why);
 }
 
 static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
@@ -479,30 +492,20 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		/* nothing can change any more (hang.c proves it): the
 		 * condition, still false after this last look, never will hold */
 		if (hang_stuck(r, &hw)) {
-			why.len = 0;
-			if (why.buf)
-				why.buf[0] = '\0';
-			if (!(st->kind == STEP_EXPECT && ends && !cond_decidable(r, st)) &&
-			    (ok = cond_eval(r, st, &why)) != 0)
+			if (look_again(r, st, ends, &why, &ok) != 0)
 				break;
 			hung = now_ms() - begin;
 			event(r, "ended early: every process waits on another (hang)");
 			break;
 		}
 		if (hang_spinning(r, st, &hw, &spun)) {
-			why.len = 0;
-			if (why.buf)
-				why.buf[0] = '\0';
-			if ((ok = cond_eval(r, st, &why)) == 1)
+			if (look_again(r, st, ends, &why, &ok) == 1)
 				break;
 			event(r, "ended early: %s spins instead of blocking", st->proc);
 			break;
 		}
 		if (hang_end_spinning(r, &hw, &spin_end, &spin_cpu, &spin_ms)) {
-			why.len = 0;
-			if (why.buf)
-				why.buf[0] = '\0';
-			if (!(st->kind == STEP_EXPECT && !cond_decidable(r, st)) && (ok = cond_eval(r, st, &why)) != 0)
+			if (look_again(r, st, ends, &why, &ok) != 0)
 				break;
 			say_never_slept(s ? s->label : st->proc, spin_ms, spin_cpu, &spun);
 			event(r, "ended early: %s, alone able to act, neither slept nor moved a byte and used "
