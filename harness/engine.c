@@ -263,7 +263,7 @@ static int64_t step_deadline(struct run *r, const struct step *st)
  * or what happened when the step's hint applies (the fix).
  */
 static void tell_failure(struct run *r, const struct step *st, struct strbuf *why, int64_t hung,
-			 struct strbuf *spun, int64_t limit, struct strbuf *fb)
+			 int load, struct strbuf *spun, int64_t limit, struct strbuf *fb)
 {
 	const struct started *ended = explain_ended(r, st);
 	int hint = explain_hint_applies(r, st), left = 0;
@@ -278,8 +278,9 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 		!strchr(".!?\"", why->buf[why->len - 1]) ? "." : "");
 	sb_add(&r->what, why->buf ? why->buf : "", why->len);
 	if (hung >= 0)
-		sb_addf(fb, "\nNothing could change any more (every process left was waiting for another), "
+		sb_addf(fb, "\nNothing could change any more (every process left was waiting for another%s), "
 			"so we stopped waiting after %.2f s instead of at the deadline of %.3g s.",
+			load ? "; the test's own CPU load runs beside them, but acts on no process" : "",
 			(double)hung / 1000, (double)limit / 1000);
 	if (spun->len)
 		sb_addf(fb, "\nWe stopped waiting early: %s.", sb_str(spun));
@@ -355,11 +356,19 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 }
 
 /*
- * A wait for a process's end that ran to its deadline while the process
- * never slept: not a hang (it was running), and not something to end
- * early (a long computation looks the same from outside), but worth
- * saying, as a fact, once the deadline has passed.
+ * A wait for a process's end that the process outlasts without sleeping
+ * once: said as soon as hang_end_spinning() knows it (the step's reference
+ * time bounds what a correct program computes), or else once the
+ * deadline has passed, as a fact (a long computation looks the same from
+ * outside).
  */
+static void say_never_slept(const char *label, int64_t waited, int64_t cpu, struct strbuf *out)
+{
+	sb_addf(out, "%s never ended: in the %.1f s we waited it did not sleep once and used %lld ms "
+		"of CPU, so it polls in a loop where it should wait in the kernel, or computes for far "
+		"longer than it should", label, (double)waited / 1000, (long long)cpu);
+}
+
 static void tell_never_slept(struct run *r, const struct step *st, pid_t pid, const struct pinfo *at0,
 			     int64_t waited, struct strbuf *out)
 {
@@ -370,10 +379,20 @@ static void tell_never_slept(struct run *r, const struct step *st, pid_t pid, co
 	    pi.state == 'T' || pi.threads != 1 || pi.vcsw != at0->vcsw ||
 	    pi.cpu_ms - at0->cpu_ms < HANG_SPIN_CPU_MS)
 		return;
-	sb_addf(out, "%s never ended: in the %.1f s we waited it did not sleep once and used %lld ms "
-		"of CPU, so it polls in a loop where it should wait in the kernel, or computes for far "
-		"longer than it should", s->label, (double)waited / 1000,
-		(long long)(pi.cpu_ms - at0->cpu_ms));
+	say_never_slept(s->label, waited, pi.cpu_ms - at0->cpu_ms, out);
+}
+
+/* the condition looked at once more before a wait ends early, into *ok
+ * and returned; 0, *ok untouched, while an expect cannot decide yet (its
+ * process has not ended) */
+static int look_again(struct run *r, const struct step *st, int ends, struct strbuf *why, int *ok)
+{
+	why->len = 0;
+	if (why->buf)
+		why->buf[0] = '\0';
+	if (st->kind == STEP_EXPECT && ends && !cond_decidable(r, st))
+		return 0;
+	return *ok = cond_eval(r, st, why);
 }
 
 static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
@@ -388,6 +407,8 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	struct strbuf ran = { 0 };	/* a wait for an end that a spinner outlasted */
 	struct pinfo end_at0;
 	pid_t end_pid = -1;
+	static struct hang_end spin_end;	/* too big for the stack */
+	int64_t spin_cpu, spin_ms;
 
 	r->dl_source = NULL;
 	switch (st->kind) {
@@ -452,6 +473,9 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		if (end_pid > 0 && observe_proc(end_pid, &end_at0) < 0)
 			end_pid = -1;
 	}
+	/* a spinner's bound: not while the reference is being timed (its
+	 * times are what the bound is made of) */
+	hang_end_begin(&spin_end, end_pid, r->e->measuring ? -1 : r->dl_ref_ms);
 	for (;;) {
 		if (st->kind == STEP_EXPECT && ends && !cond_decidable(r, st)) {
 			ok = -1;	/* not yet decidable */
@@ -468,23 +492,25 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		/* nothing can change any more (hang.c proves it): the
 		 * condition, still false after this last look, never will hold */
 		if (hang_stuck(r, &hw)) {
-			why.len = 0;
-			if (why.buf)
-				why.buf[0] = '\0';
-			if (!(st->kind == STEP_EXPECT && ends && !cond_decidable(r, st)) &&
-			    (ok = cond_eval(r, st, &why)) != 0)
+			if (look_again(r, st, ends, &why, &ok) != 0)
 				break;
 			hung = now_ms() - begin;
 			event(r, "ended early: every process waits on another (hang)");
 			break;
 		}
 		if (hang_spinning(r, st, &hw, &spun)) {
-			why.len = 0;
-			if (why.buf)
-				why.buf[0] = '\0';
-			if ((ok = cond_eval(r, st, &why)) == 1)
+			if (look_again(r, st, ends, &why, &ok) == 1)
 				break;
 			event(r, "ended early: %s spins instead of blocking", st->proc);
+			break;
+		}
+		if (hang_end_spinning(r, &hw, &spin_end, &spin_cpu, &spin_ms)) {
+			if (look_again(r, st, ends, &why, &ok) != 0)
+				break;
+			say_never_slept(s ? s->label : st->proc, spin_ms, spin_cpu, &spun);
+			event(r, "ended early: %s, alone able to act, neither slept nor moved a byte and used "
+			      "%lld ms of CPU, more than %lld ms", st->proc, (long long)spin_cpu,
+			      (long long)spin_end.bound);
 			break;
 		}
 		feed_pump(r, POLL_MS);
@@ -505,7 +531,7 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 	}
 	if (ok != 1 && hung < 0 && !spun.len && end_pid > 0)
 		tell_never_slept(r, st, end_pid, &end_at0, now_ms() - begin, &ran);
-	tell_failure(r, st, &why, hung, &spun, limit, fb);
+	tell_failure(r, st, &why, hung, hung >= 0 && hw.load, &spun, limit, fb);
 	if (ran.len) {
 		sb_addf(fb, "\n%s.", sb_str(&ran));
 		if (!r->cause.len)

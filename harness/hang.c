@@ -16,10 +16,19 @@
  *   epoll_pwait2 without one; futex WAIT/WAIT_BITSET without a timeout;
  *   flock; fcntl F_SETLKW/F_OFD_SETLKW; mq_timedreceive/mq_timedsend
  *   without a timeout.
+ *   Sockets too: accept/accept4, connect, recvfrom/recvmsg,
+ *   sendto/sendmsg/sendmmsg, recvmmsg without a timeout, and read/write
+ *   and their vector forms on a socket, provided the socket has neither
+ *   SO_RCVTIMEO nor SO_SNDTIMEO (either turns the call into a timed one;
+ *   /proc does not show them, so we look at the socket itself, through a
+ *   copy of the descriptor taken with pidfd_getfd(), and anything we
+ *   cannot look at is unsure). The box has a network namespace of its own
+ *   and allows Unix sockets only, so the other end of a socket, or a
+ *   client of a listening one, can only be a process of the box; in host
+ *   mode (no namespaces) any process of the user could be, and no socket
+ *   wait is stuck.
  * Never stuck: sleeps and every call with a timeout, pause, sigsuspend and
- * sigwait* (an alarm ends them), state R or D, and sockets altogether (a
- * socket's SO_RCVTIMEO/SO_SNDTIMEO turns a read into a timed one, and
- * /proc does not show it). A process that could be woken by a timer of
+ * sigwait* (an alarm ends them), state R or D. A process that could be woken by a timer of
  * its own is never stuck: a handler for SIGALRM, SIGVTALRM or SIGPROF,
  * POSIX timers in /proc/PID/timers, a timerfd or signalfd among its
  * descriptors, or an executable that names alarm, itimer, timer_create
@@ -50,6 +59,13 @@
  * has nothing left that could change. Any other zombie, a stopped
  * process, more processes than we follow, or anything /proc would not
  * tell, means unsure, and unsure is never a hang.
+ * A process the scenario started with role=load is left out of both
+ * scans: a system command of the grader's that only burns CPU, whose
+ * author promises that it acts on no process (sends no signal, opens,
+ * writes and connects to nothing the others use). It then wakes none of
+ * them, and the argument above holds for the rest while it runs. The
+ * promise is the grader's to keep; the parser takes it from system
+ * commands only. Any other process that runs could act at any moment.
  */
 #define _GNU_SOURCE
 #include "hang.h"
@@ -63,8 +79,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #ifndef F_OFD_SETLKW
@@ -132,15 +150,62 @@ static int drained_by_engine(struct run *r, unsigned long ino)
 }
 
 /* the call's fd is a pipe or FIFO whose other side only the box can move */
-static int pipe_wait(struct run *r, const struct seen *v, int writing)
+static int pipe_wait(struct run *r, const struct fdinfo *fi, int writing)
+{
+	if (fi->type != FDT_PIPE && fi->type != FDT_FIFO)
+		return 0;
+	return !writing || fi->type != FDT_PIPE || !drained_by_engine(r, fi->inode);
+}
+
+/*
+ * fd of pid is a socket without a send or receive timeout: looked at on a
+ * copy of the descriptor (pidfd_getfd, which needs the right to trace the
+ * process: the engine has it over the box's processes; without it the
+ * answer is no, which is unsure). The copy is closed at once: a socket
+ * whose last other descriptor was closed meanwhile is released then, and
+ * whatever that wakes is woken before the next scan.
+ */
+static int socket_untimed(pid_t pid, int fd)
+{
+	struct timeval tv[2];
+	socklen_t len = sizeof(tv[0]);
+	int pidfd, copy, ok = 0;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return 0;
+	copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	if (copy < 0)
+		return 0;
+	if (getsockopt(copy, SOL_SOCKET, SO_RCVTIMEO, &tv[0], &len) == 0 && len == sizeof(tv[0]) &&
+	    getsockopt(copy, SOL_SOCKET, SO_SNDTIMEO, &tv[1], &len) == 0 && len == sizeof(tv[1]))
+		ok = !tv[0].tv_sec && !tv[0].tv_usec && !tv[1].tv_sec && !tv[1].tv_usec;
+	close(copy);
+	return ok;
+}
+
+/* a socket wait that only the box's processes can end: the box has a
+ * network namespace of its own (in host mode, any process of the user
+ * could connect), and the socket no timeout */
+static int socket_wait(struct run *r, const struct seen *v)
+{
+	const struct box_isolation *iso = box_isolation(r->box);
+
+	return iso && iso->netns && socket_untimed(v->pid, (int)v->pi.args[0]);
+}
+
+/* a read or write on a pipe or FIFO only the box moves, or on a socket
+ * without a timeout */
+static int io_wait(struct run *r, const struct seen *v, int writing)
 {
 	struct fdinfo fi;
 
 	if (observe_fd(v->pid, (int)v->pi.args[0], &fi) < 0)
 		return 0;
-	if (fi.type != FDT_PIPE && fi.type != FDT_FIFO)
-		return 0;
-	return !writing || fi.type != FDT_PIPE || !drained_by_engine(r, fi.inode);
+	if (fi.type == FDT_SOCKET)
+		return socket_wait(r, v);
+	return pipe_wait(r, &fi, writing);
 }
 
 static int untimed(struct run *r, const struct seen *v)
@@ -149,9 +214,14 @@ static int untimed(struct run *r, const struct seen *v)
 
 	switch (v->pi.nr) {
 	case SYS_read: case SYS_readv: case SYS_pread64: case SYS_preadv: case SYS_preadv2:
-		return pipe_wait(r, v, 0);
+		return io_wait(r, v, 0);
 	case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev: case SYS_pwritev2:
-		return pipe_wait(r, v, 1);
+		return io_wait(r, v, 1);
+	case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_recvfrom: case SYS_recvmsg:
+	case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
+		return socket_wait(r, v);
+	case SYS_recvmmsg:
+		return a[4] == 0 && socket_wait(r, v);
 #ifdef SYS_open
 	case SYS_open:
 #endif
@@ -253,10 +323,23 @@ static int engine_behind(struct run *r, const struct seen *live, int n)
 	return 0;
 }
 
+/* pid is a process the scenario started with role=load: the grader's
+ * own command, which only burns CPU and acts on no other process */
+static int is_load(struct run *r, pid_t pid)
+{
+	for (int i = 0; i < r->n; i++) {
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
+
+		if (p && p->pid == pid && r->procs[i].start->load)
+			return 1;
+	}
+	return 0;
+}
+
 int hang_stuck(struct run *r, struct hang_watch *w)
 {
 	static struct seen live[HANG_MAX];	/* too big for the stack */
-	int n, same;
+	int n, same, kept = 0;
 
 	for (int i = 0; i < r->n; i++)
 		if (r->procs[i].in_fd >= 0 && r->procs[i].poff < r->procs[i].plen)
@@ -264,6 +347,12 @@ int hang_stuck(struct run *r, struct hang_watch *w)
 	n = run_seen(r, live, HANG_MAX);
 	if (n < 0 || n == HANG_MAX || engine_behind(r, live, n))
 		goto unsure;
+	/* the test's CPU load runs, and wakes no one: as if it were not there */
+	for (int i = 0; i < n; i++)
+		if (!is_load(r, live[i].pid))
+			live[kept++] = live[i];
+	w->load = n - kept;
+	n = kept;
 	for (int i = 0; i < n; i++) {
 		int parent_live = 0;
 
@@ -324,5 +413,151 @@ int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, st
 	sb_addf(why, "%s was running, not blocked: it used %lld ms of CPU in %.2f s without "
 		"sleeping once, so it polls in a loop where it should wait in the kernel",
 		run_find(r, st->proc) ? run_find(r, st->proc)->label : st->proc, (long long)(pi.cpu_ms - w->spin_cpu), (double)(now_ms() - w->spin_ms) / 1000);
+	return 1;
+}
+
+/*
+ * A wait for a process's end, cut short when the process spins (hang.h).
+ *
+ * Outside, a loop that polls (a flag in shared memory, msgrcv with
+ * IPC_NOWAIT, a non-blocking read that fails with EAGAIN) looks like a
+ * long computation: both run without sleeping. What tells them apart is
+ * what they cost against what the step needs, counted in a stretch of
+ * time in which nothing but the awaited process could change anything.
+ * A stretch starts at a look that finds every other process of the box
+ * stuck, and is over (a new one may start) whenever
+ *   - the awaited process sleeps (a voluntary context switch: every
+ *     blocking call, every wait for a pipe, a lock, a child, a timer, is
+ *     one; being preempted is not),
+ *   - it moves a byte through the kernel (rchar or wchar of /proc/PID/io:
+ *     a program that reads its input or writes its output a byte at a
+ *     time without ever having to wait is working, not polling; a poll
+ *     that fails moves nothing),
+ *   - or any other process of the box runs, or is not stuck by the rules
+ *     at the top of this file (asleep in a wait that no timer ends), or
+ *     the engine has stdin to give (a role=load process is no other
+ *     process: it acts on none): while another process can act,
+ *     a spinner may be waiting for it, and how long that takes depends on
+ *     the machine's load.
+ * Within the stretch the awaited process is alone: its CPU time
+ * (utime + stime: what it did, not how long it waited for a CPU, so the
+ * load does not change the verdict) is spent on its own work, and nothing
+ * it waits for can come from elsewhere. The wait ends when that CPU time
+ * passes HANG_END_FACTOR times the reference's time for the whole step
+ * on this machine (reftimes.h; wall time, so at least the CPU time of any
+ * one process of the reference in the step, however loaded the machine
+ * was when it was measured), and never less than HANG_END_FLOOR_MS; the
+ * process must be one thread, neither stopped nor a zombie.
+ * When can a correct program be cut short? Only if, alone in the box, it
+ * computes without a single sleep and without reading or writing a byte
+ * for more than ten times what the reference needs for the whole step,
+ * and more than a quarter of a second of CPU. That is a choice, not a
+ * proof: a quadratic loop over an input it has read would lose a step it
+ * might have passed before the deadline. The labs' computations
+ * (psum's sums to 10^9, semcount's workers at ITER 10^7) run in children
+ * that no step awaits, and the awaited parent sleeps in read() or
+ * waitpid() while they compute, so its count never starts. A step whose
+ * reference time is unknown (the reference failed it, or the derivation
+ * is off) is never cut short: it runs to its deadline, and the same
+ * sentence is said then.
+ */
+void hang_end_begin(struct hang_end *w, pid_t pid, int64_t ref_ms)
+{
+	int64_t bound = ref_ms * HANG_END_FACTOR;
+
+	memset(w, 0, sizeof(*w));
+	w->pid = pid;
+	w->bound = ref_ms < 0 || pid <= 0 ? -1 : bound > HANG_END_FLOOR_MS ? bound : HANG_END_FLOOR_MS;
+	w->n = -1;
+}
+
+/* rchar + wchar of /proc/PID/io: the bytes it moved; -1 unknown */
+static int64_t bytes_moved(pid_t pid)
+{
+	char path[64], buf[512];
+	long long rchar = -1, wchar = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		sscanf(buf, "rchar: %lld", &rchar);
+		sscanf(buf, "wchar: %lld", &wchar);
+	}
+	fclose(f);
+	return rchar < 0 || wchar < 0 ? -1 : rchar + wchar;
+}
+
+/* the other live processes of the box, each stuck or a zombie, in out;
+ * -1 when one of them could act, or the engine has stdin to give */
+static int others_now(struct run *r, struct hang_watch *hw, pid_t self, struct hang_other *out)
+{
+	static struct seen live[HANG_MAX];	/* too big for the stack */
+	int n, k = 0;
+
+	for (int i = 0; i < r->n; i++)
+		if (r->procs[i].in_fd >= 0 && r->procs[i].poff < r->procs[i].plen)
+			return -1;
+	n = run_seen(r, live, HANG_MAX);
+	if (n < 0 || n == HANG_MAX)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (live[i].pid == self || is_load(r, live[i].pid))
+			continue;
+		if (live[i].pi.state != 'Z' && !stuck(r, hw, &live[i]))
+			return -1;
+		out[k].pid = live[i].pid;
+		out[k++].csw = live[i].pi.csw;
+	}
+	return k;
+}
+
+/*
+ * The looks: each one reads the awaited process; a sleep, a byte, or
+ * anything that makes it unfit ends the stretch. A stretch starts at a
+ * look that finds every other process stuck (their context switches
+ * noted); while the awaited process's CPU time in it is below the bound,
+ * nothing else is read. Past the bound, the others are read again: all
+ * still stuck, the same processes, none with a context switch more (by
+ * the argument at the top of this file none of them ran in between), and
+ * the stretch stands; anything else starts a new one.
+ */
+int hang_end_spinning(struct run *r, struct hang_watch *hw, struct hang_end *w, int64_t *cpu,
+		      int64_t *ms)
+{
+	static struct hang_other now[HANG_MAX];
+	struct pinfo pi;
+	int64_t moved;
+	int n, same;
+
+	if (w->bound < 0 || observe_proc(w->pid, &pi) < 0 || pi.state == 'Z' || pi.state == 'X')
+		return 0;
+	moved = bytes_moved(w->pid);
+	if (pi.state == 'T' || pi.state == 't' || pi.threads != 1 || moved < 0 || !w->since_ms ||
+	    pi.vcsw != w->vcsw || moved != w->moved)
+		w->n = -1;	/* it slept, moved a byte, or is unfit: the stretch ends */
+	if (w->n < 0) {
+		w->vcsw = pi.vcsw;
+		w->moved = moved;
+		w->cpu = pi.cpu_ms;
+		w->since_ms = now_ms();
+		if (pi.state != 'T' && pi.state != 't' && pi.threads == 1 && moved >= 0)
+			w->n = others_now(r, hw, w->pid, w->others);
+		return 0;
+	}
+	if (pi.cpu_ms - w->cpu <= w->bound)
+		return 0;
+	n = others_now(r, hw, w->pid, now);
+	same = n == w->n;
+	for (int i = 0; same && i < n; i++)
+		same = now[i].pid == w->others[i].pid && now[i].csw == w->others[i].csw;
+	if (!same) {
+		w->n = -1;
+		return 0;
+	}
+	*cpu = pi.cpu_ms - w->cpu;
+	*ms = now_ms() - w->since_ms;
 	return 1;
 }

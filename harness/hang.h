@@ -15,6 +15,7 @@ struct hang_watch {
 	struct { pid_t pid; uint64_t csw; } last[HANG_MAX];
 	struct { pid_t pid; int timers; } exe[MAX_SEEN];	/* what each executable may arm */
 	int nexe;
+	int load;		/* role=load processes the last scan passed over */
 	/* the process a `wait ID blocked` waits for, since it last slept */
 	pid_t spin_pid;
 	uint64_t spin_vcsw;
@@ -38,5 +39,32 @@ int hang_stuck(struct run *r, struct hang_watch *w);
  */
 #define HANG_SPIN_CPU_MS 200
 int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, struct strbuf *why);
+
+/*
+ * A wait for the end of a process that spins instead (hang.c says why
+ * this is sound): the awaited process, alone able to change anything in
+ * the box, uses more than HANG_END_FACTOR x the reference's time for the
+ * step (at least HANG_END_FLOOR_MS) of CPU without sleeping once or
+ * moving a byte.
+ */
+#define HANG_END_FACTOR 10
+#define HANG_END_FLOOR_MS 250
+struct hang_end {
+	pid_t pid;
+	int64_t bound;		/* ms of CPU; -1: never cut short */
+	/* the stretch so far: since when, and how the process was then */
+	int64_t since_ms, cpu, moved;
+	uint64_t vcsw;
+	int n;			/* the other processes then; -1: no stretch */
+	struct hang_other { pid_t pid; uint64_t csw; } others[HANG_MAX];
+};
+/* ref_ms: the reference's time for the step, -1 unknown (never cut short) */
+void hang_end_begin(struct hang_end *w, pid_t pid, int64_t ref_ms);
+/*
+ * 1 when the stretch shows the spinner: then cpu and ms say what it used
+ * in it, and in how long. Call it between feed_pump()s.
+ */
+int hang_end_spinning(struct run *r, struct hang_watch *hw, struct hang_end *w, int64_t *cpu,
+		      int64_t *ms);
 
 #endif

@@ -702,6 +702,10 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 			if (strcmp(v, "held"))
 				return bad(p, "children=%s: the choice is children=held", v);
 			st->hold_children = 1;
+		} else if (!strcmp(verb, "start") && (v = opt_value(&p->tok[i], "role"))) {
+			if (strcmp(v, "load"))
+				return bad(p, "role=%s: the choice is role=load", v);
+			st->load = 1;
 		} else {
 			return bad(p, "unknown option '%.*s'", p->tok[i].eq, p->tok[i].text);
 		}
@@ -727,7 +731,13 @@ static int parse_step(struct parser *p, struct test *t, struct step *st)
 		for (int k = 0; k < t->nsteps; k++)
 			if (t->steps[k].kind == STEP_START && !strcmp(t->steps[k].proc, st->proc))
 				return bad(p, "process '%s' is started twice", st->proc);
-		return parse_start(p, st);
+		if (parse_start(p, st) < 0)
+			return -1;
+		/* a promise only the grader's own command can keep */
+		if (st->load && st->pkind != PROC_SYSTEM)
+			return bad(p, "role=load is for a system command that only burns CPU, not a %s program",
+				   st->pkind == PROC_STUDENT ? "student" : "reference");
+		return 0;
 	}
 	if (p->ntok < 2)
 		return bad(p, "'%s' needs a process", verb);

@@ -78,6 +78,7 @@ struct step {
 	int hold_stdout;	/* stdout=hold: not read until `release` */
 	int full_stdout;	/* stdout=frozen: held, and its first write blocks */
 	int hold_children;	/* children=held: its descendants wait for `release` */
+	int load;		/* role=load: a system command that only burns CPU */
 	/* write, signal */
 	char *text;
 	size_t text_len;
