@@ -308,22 +308,17 @@ static int eval_processes(struct run *r, const struct subject *sub, const struct
 static int eval_orphans(struct run *r, const struct subject *sub, const struct cond *c,
 			struct strbuf *why)
 {
-	const struct box_proc *p = sub->p;
-	int alive = 0;
+	int left;
 
-	if (!p->done) {
+	if (!sub->p->done) {
 		sb_addf(why, "%s had not ended", sub->who);
 		return 0;
 	}
-	for (int i = 0; i < r->n; i++) {
-		const struct box_proc *q = run_boxproc(r, &r->procs[i]);
-
-		alive += q && !q->done && q != p;
-	}
-	if (p->verdict.leftover - alive <= c->number)
+	left = run_left_running(r, sub->s);
+	if (left <= c->number)
 		return 1;
 	sb_addf(why, "%d of %s's processes were still running when it exited: a parent "
-		"must wait() for its children before it exits", p->verdict.leftover - alive, sub->who);
+		"must wait() for its children before it exits", left, sub->who);
 	return 0;
 }
 

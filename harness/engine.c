@@ -200,24 +200,6 @@ static void fix_from_hint(struct run *r, const struct step *st)
 }
 
 /*
- * How many of the processes of s were still running when it exited (the
- * box counts them; other started processes are not its), as the
- * orphans condition counts them.
- */
-static int left_running(struct run *r, const struct started *s)
-{
-	const struct box_proc *p = run_boxproc(r, s);
-	int alive = 0;
-
-	for (int i = 0; i < r->n; i++) {
-		const struct box_proc *q = run_boxproc(r, &r->procs[i]);
-
-		alive += q && !q->done && q != p;
-	}
-	return p && p->done ? p->verdict.leftover - alive : 0;
-}
-
-/*
  * The deadline of a wait or expect step on this machine (docs/scenarios.md,
  * "Deadlines"). The reference's own time for the step, in the same
  * scenario on this machine, says what the step costs here: where
@@ -307,7 +289,7 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 			explain_stderr(p, fb);
 		}
 		/* killed, it could not have waited */
-		left = WIFEXITED(p->wait_status) ? left_running(r, ended) : 0;
+		left = WIFEXITED(p->wait_status) ? run_left_running(r, ended) : 0;
 		if (left > 0) {
 			/* how many is not news, and not the same from run to run */
 			sb_addf(&end, " while processes it started were still running: it did not wait for them");

@@ -25,6 +25,30 @@ const struct box_proc *run_boxproc(struct run *r, const struct started *s)
 	return s && s->idx >= 0 ? box_result(r->box, s->idx) : NULL;
 }
 
+int run_left_running(struct run *r, const struct started *s)
+{
+	const struct box_proc *p = run_boxproc(r, s);
+	int others = 0;
+
+	if (!p || !p->done)
+		return 0;
+	/*
+	 * Alive at p's end: started before it and not ended before it, in
+	 * the order init told us (a program started or ended since is not
+	 * in the count, whatever it does now). Two programs reaped together
+	 * are counted after both ends, so one may be subtracted that was
+	 * not counted: an undercount, never a parent blamed for another
+	 * program's processes.
+	 */
+	for (int i = 0; i < r->n; i++) {
+		const struct box_proc *q = run_boxproc(r, &r->procs[i]);
+
+		others += q && q != p && q->started_seq && q->started_seq < p->ended_seq &&
+			  (!q->done || q->ended_seq > p->ended_seq);
+	}
+	return p->verdict.leftover > others ? p->verdict.leftover - others : 0;
+}
+
 /* remember whose child a process was: after its parent exits it is
  * init's, and the feedback should still name it */
 static void remember_child(struct run *r, pid_t pid, int proc)

@@ -80,6 +80,12 @@ struct seen {
 struct started *run_find(struct run *r, const char *id);
 /* the box's record of a started process, or NULL before it started */
 const struct box_proc *run_boxproc(struct run *r, const struct started *s);
+/*
+ * How many processes that s's program left running when it exited: the
+ * box counts every process alive then, and the other started programs
+ * alive at that moment are not its. 0 while it runs.
+ */
+int run_left_running(struct run *r, const struct started *s);
 /* every process alive in the box, init's descendants breadth first */
 int run_seen(struct run *r, struct seen *out, int max);
 /*

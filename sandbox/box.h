@@ -131,6 +131,14 @@ struct box_proc {
 	int done;		/* exited (and reaped by init) */
 	int wait_status;
 	int64_t cpu_ms, maxrss_kib, ended_ms;
+	/*
+	 * When init told of its start and of its end, in the order of all
+	 * such news of this box (1, 2, ...; 0: not yet). verdict.leftover
+	 * counts every process alive at its end; another program was among
+	 * them when it started before and ended after (started_seq <
+	 * ended_seq < its ended_seq).
+	 */
+	uint64_t started_seq, ended_seq;
 	struct box_output out, err;
 	int out_fd, err_fd, report_fd, listen_fd;	/* -1 when closed */
 	int exec_errno;		/* nonzero if exec failed */

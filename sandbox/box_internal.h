@@ -45,6 +45,7 @@ struct box {
 	int64_t started_ms;
 	struct box_proc *procs;
 	int nprocs, cap;
+	uint64_t seq;		/* news of starts and ends so far (box_proc) */
 	struct box_violation viol[MAX_VIOLATIONS];
 	int nviol;
 	int64_t total_output;

@@ -291,6 +291,7 @@ void record_exit(struct box *b, const struct msg *m)
 	p->cpu_ms = m->exited.cpu_ms;
 	p->maxrss_kib = m->exited.maxrss_kib;
 	p->ended_ms = now_ms();
+	p->ended_seq = ++b->seq;
 	p->verdict.leftover = m->exited.left;
 	p->verdict.unwaited = m->exited.unwaited;
 	p->full_fs = m->exited.full;

@@ -178,6 +178,7 @@ int box_spawn(struct box *b, const struct box_spawn *s, struct box_error *err)
 				goto out;
 			}
 			p->box_pid = r.spawned.pid;
+			p->started_seq = ++b->seq;
 			break;
 		}
 		if (r.type == MSG_EXITED)
