@@ -16,6 +16,9 @@ mkdir -p "$R/graders" "$R/reference"
 cp -r "$ROOT/graders/pipe" "$R/graders/"
 cp -r "$ROOT/reference/pipe" "$R/reference/"
 export IPCGRADE_ROOT=$R
+# the reference's step times, measured afresh for this test
+export IPCGRADE_CACHE=$TMP/cache
+mkdir -p "$IPCGRADE_CACHE"
 # the mutants, as whole submissions
 "$IPCGRADE" selftest --materialize "$TMP/mutants" pipe >/dev/null 2>&1
 M=$TMP/mutants/pipe
@@ -88,6 +91,10 @@ is "$?" 0 "a class of four is graded, the exit status says every submission has 
 is "$(q "$TMP/j2.db" "SELECT student || '=' || score FROM gradings WHERE current = 1 ORDER BY 1" | tr '\n' ' ')" \
 	"alice=9.0 bob=4.0 carol=0.0 eve=0.0 " \
 	"the scores are those of the reference and the mutants, beside a hostile submission"
+is "$(q "$TMP/j2.db" "SELECT COUNT(*) FROM gradings WHERE current = 1
+	AND json_extract(result, '$.deadlines.source') = 'reference'
+	AND json_extract(result, '$.deadlines.measured_ms') = 0")|$(ls "$IPCGRADE_CACHE" | grep -c '^times-pipe-')" \
+	"4|1" "the reference's step times were measured once, before the gradings, which all read them"
 batch "$class" -j 1 --db "$TMP/j1.db" >/dev/null
 is "$(verdicts "$TMP/j1.db")" "$(verdicts "$TMP/j2.db")" "-j 1 and -j 2 give the same verdict on every test"
 is "$(q "$TMP/j2.db" "PRAGMA journal_mode")" "wal" "the gradebook is in WAL mode"
@@ -144,8 +151,14 @@ ok "grep -q '^bob: 4 -> 9 of 9 (new submission)' '$TMP/diff' && grep -q '^  eof 
 	"diff names the student whose score changed, and the tests that changed"
 ok "! grep -q '^alice' '$TMP/diff'" "and no one else"
 sed -i 's/points=1/points=3/' "$R/graders/pipe/pipe.scn"
-batch "$small" --db "$TMP/k2.db" -j 2 >"$TMP/out"
+# the regrade starts the longest gradings first, as the last ones took
+q "$TMP/k2.db" "UPDATE gradings SET duration_ms = CASE student WHEN 'carol' THEN 9000
+	WHEN 'bob' THEN 5000 ELSE 1000 END"
+last=$(q "$TMP/k2.db" "SELECT MAX(id) FROM gradings")
+batch "$small" --db "$TMP/k2.db" -j 1 >"$TMP/out"
 ok "grep -q '3 graded now, 0 already graded' '$TMP/out'" "a changed grader regrades everyone"
+is "$(q "$TMP/k2.db" "SELECT student FROM gradings WHERE id > $last ORDER BY id" | tr '\n' ' ')" \
+	"carol bob alice " "longest first, by each student's last grading"
 is "$(q "$TMP/k2.db" "SELECT COUNT(*), SUM(current) FROM gradings WHERE student = 'alice'")" "2|1" \
 	"the earlier result is kept, one is current"
 "$IPCGRADE" diff "$TMP/k2.db" >"$TMP/diff"
