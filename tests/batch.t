@@ -108,11 +108,32 @@ is "$(head -2 "$TMP/canvas.csv" | tr -d '\r' | tr '\n' '|')" \
 	"Student,ID,SIS User ID,SIS Login ID,Section,pipe|Points Possible,,,,,9|" \
 	"the Canvas file has Canvas's identity columns and a Points Possible row"
 is "$(grep '^carol,' "$TMP/moodle.csv" | cut -d, -f1-2)" "carol,0" "the Moodle file has a grade per username"
-ok "[ -s '$TMP/rep/eve.txt' ] && [ -s '$TMP/rep/eve.md' ] && jq -e '.submission == \"eve\"' '$TMP/rep/eve.json'" \
-	"each student has a text, Markdown and JSON report under their own name"
+ok "[ -s '$TMP/rep/eve.txt' ] && [ -s '$TMP/rep/eve.md' ] && [ -s '$TMP/rep/eve.html' ] &&
+	jq -e '.submission == \"eve\"' '$TMP/rep/eve.json'" \
+	"each student has a text, Markdown, HTML and JSON report under their own name"
 "$IPCGRADE" stats "$TMP/j2.db" >"$TMP/stats" 2>&1
 ok "grep -q 'pass rate per tag' '$TMP/stats' && grep -q '1 student: pipecat did not build' '$TMP/stats'" \
 	"stats gives pass rates and groups the causes of failure"
+
+# the HTML report of a program that prints markup, </details> included
+mkdir -p "$TMP/marked/mallory"
+cat >"$TMP/marked/mallory/pipecat.c" <<'EOF'
+#include <stdio.h>
+int main(void)
+{
+	printf("<script>alert(1)</script></details>\n");
+	fprintf(stderr, "</summary></details><script>alert(2)</script>\n");
+	return 0;
+}
+EOF
+batch "$TMP/marked" --db "$TMP/marked.db" --reports "$TMP/mrep" >/dev/null
+page=$TMP/mrep/mallory.html
+ok "grep -q '&lt;script&gt;alert(1)&lt;/script&gt;&lt;/details&gt;' '$page' &&
+	grep -q '&lt;/summary&gt;&lt;/details&gt;&lt;script&gt;alert(2)' '$page'" \
+	"the HTML report shows what the program printed, markup included, as text"
+ok "! grep -qi '<script' '$page' && [ \$(grep -o '<details>' '$page' | wc -l) -ge 1 ] &&
+	[ \$(grep -o '<details>' '$page' | wc -l) = \$(grep -o '</details>' '$page' | wc -l) ]" \
+	"and none of it as markup: no script, each <details> closed by the report alone"
 
 # ---- kill -9, and a rerun ----
 # before the first grading, while a second batch tries the same gradebook
