@@ -151,13 +151,20 @@ if [ "$N" -gt 0 ]; then
 		printf 'regrade -j 2 (durations known, longest first): %.1f s (%.2f s per submission), speedup %.2fx over -j 1; verdicts the same as -j 1: %s; load average %s\n' \
 			"$rg" "$(echo "$rg / $N" | bc -l)" "$(echo "$j1 / $rg" | bc -l)" "$same" "$(load)"
 	fi
-	# where -j 2 loses: each lab's gradings, their sum and the longest (at
-	# -j 2 a lab's batch takes at least half the sum, and the longest)
+	# where -j 2 loses: each lab's gradings, their sum and the longest. At
+	# -j 2 a lab's batch takes at least half the sum, and at least the
+	# longest: with -j 1's gradings, the sum of those bounds over the labs
+	# (plus what each batch spends outside its gradings) is the best -j 2
+	# could do on this class, with two idle cores and a perfect order
 	for db in j1 j2; do
 		sqlite3 "$W/$db.db" "SELECT assignment, COUNT(*), SUM(duration_ms) / 1000.0, MAX(duration_ms) / 1000.0
 			FROM gradings GROUP BY assignment" |
 			awk -F'|' -v db="$db" '{ printf "  gradings in %s: %-9s %3d, their sum %6.1f s, the longest %5.1f s\n", db, $1, $2, $3, $4 }'
 	done
+	sqlite3 "$W/j1.db" "SELECT SUM(duration_ms) / 1000.0, MAX(duration_ms) / 1000.0 FROM gradings GROUP BY assignment" |
+		awk -F'|' -v wall="$j1" '{ sum += $1; half = $1 / 2; best += half > $2 ? half : $2 }
+			END { out = wall - sum; printf "  the best -j 2 could do here: %.1f s (the gradings %.1f s, outside them %.1f s), %.2fx over -j 1\n",
+				best + out, best, out, wall / (best + out) }'
 
 	if [ "$BASELINE" = 1 ]; then
 		for p in podman runc jq; do
