@@ -50,7 +50,8 @@ static int tame(cmark_node *node)
 		return 0;
 	n = cmark_node_new(type == CMARK_NODE_HTML_BLOCK ? CMARK_NODE_CODE_BLOCK : CMARK_NODE_TEXT);
 	if (!n || !cmark_node_set_literal(n, lit) || !cmark_node_replace(node, n)) {
-		cmark_node_free(n);
+		if (n)
+			cmark_node_free(n);
 		errno = ENOMEM;
 		return -1;
 	}
