@@ -105,7 +105,7 @@ batch() {
 
 if [ "$N" -gt 0 ]; then
 	make_class "$W/class" "$N"
-	echo "# class: $N submissions over $(echo $labs | wc -w) labs ($(ls "$W/class" | tr '\n' ' ')), $(nproc) cores, $(date -u '+%F %H:%M') UTC, load average $(load)"
+	echo "# class: $N submissions over $(ls "$W/class" | wc -l) labs ($(ls "$W/class" | tr '\n' ' ')), $(nproc) cores, $(date -u '+%F %H:%M') UTC, load average $(load)"
 
 	# Lab by lab, its batch at -j 1, at -j 2, and (REGRADE=1) its regrade
 	# at -j 2, in turn: a change of the machine's load hits the three
