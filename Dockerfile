@@ -35,7 +35,8 @@
 FROM debian:12-slim AS build
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends gcc libc6-dev make pkg-config libseccomp-dev \
-        libjansson-dev libxml2-dev musl-tools patch libsqlite3-dev nettle-dev >/dev/null \
+        libjansson-dev libxml2-dev musl-tools patch libsqlite3-dev nettle-dev \
+        libcmark-gfm-dev libcmark-gfm-extensions-dev >/dev/null \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src/ipcgrade
 COPY . .
@@ -48,7 +49,8 @@ RUN make clean && make && make install PREFIX=/usr/local DESTDIR=/selftest \
 FROM debian:12-slim AS runtime
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends gcc libc6-dev make libseccomp2 libjansson4 libxml2 \
-        libsqlite3-0 libnettle8 git >/dev/null \
+        libsqlite3-0 libnettle8 libcmark-gfm0.29.0.gfm.6 libcmark-gfm-extensions0.29.0.gfm.6 \
+        git >/dev/null \
     && apt-get clean && rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/* /usr/share/info/* \
     && useradd --create-home grader
 COPY --from=build /runtime/ /

@@ -13,9 +13,10 @@ CC ?= cc
 BUILD := build
 
 # what building needs, and what the tests and the benchmark need besides
-# (patch: selftest applies each mutant to its reference)
+# (patch: selftest applies each mutant to its reference; cmark-gfm with its
+# extensions renders the HTML report, whose test table is a GitHub table)
 BUILD_PKGS := gcc make pkg-config libseccomp-dev libjansson-dev libxml2-dev musl-tools patch \
-	libsqlite3-dev nettle-dev
+	libsqlite3-dev nettle-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
 CHECK_PKGS := perl jq util-linux procps bubblewrap libxml2-utils python3-jsonschema \
 	git sqlite3
 
@@ -33,13 +34,14 @@ LDFLAGS_HARDEN := -pie $(LDFLAGS_RELRO)
 # the libraries, by pkg-config name; each program links only those it uses.
 # Recursive (=) on purpose: evaluated when a recipe runs, after `make demo`
 # has installed the packages, never frozen at a moment they were missing.
-PKGS := libseccomp jansson libxml-2.0 sqlite3 nettle
+PKGS := libseccomp jansson libxml-2.0 sqlite3 nettle libcmark-gfm
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS_SECCOMP = $(shell pkg-config --libs libseccomp 2>/dev/null)
 LIBS_JANSSON = $(shell pkg-config --libs jansson 2>/dev/null)
 LIBS_XML = $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 LIBS_SQLITE = $(shell pkg-config --libs sqlite3 2>/dev/null)
 LIBS_NETTLE = $(shell pkg-config --libs nettle 2>/dev/null)
+LIBS_CMARK = $(shell pkg-config --libs libcmark-gfm 2>/dev/null)
 
 SANDBOX_SRC := sandbox/box.c sandbox/start.c sandbox/spawn.c sandbox/events.c sandbox/query.c \
 	sandbox/finish.c sandbox/verdict.c sandbox/cli.c sandbox/host.c sandbox/limits.c sandbox/policy.c \
@@ -63,7 +65,7 @@ HARNESS_SRC := harness/ipcgrade.c harness/commands.c harness/grade.c harness/ref
 	harness/observe.c harness/build.c harness/report.c harness/strbuf.c
 HARNESS_SRC += harness/cond.c harness/diagnosis.c harness/feed.c harness/procs.c
 HARNESS_SRC += harness/hang.c harness/perturb.c harness/reftimes.c harness/explain.c harness/warnings.c
-HARNESS_SRC += harness/batch.c harness/gradebook.c harness/classbook.c
+HARNESS_SRC += harness/batch.c harness/gradebook.c harness/classbook.c harness/html.c
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 # the headers, for the fuzz target (objects track theirs with -MMD)
 HEADERS := $(wildcard sandbox/*.h harness/*.h common/*.h)
@@ -101,6 +103,10 @@ libs: $(APT_STEP)
 	elif [ -n "$$missing" ]; then \
 		echo "ipcgrade: pkg-config cannot find:$$missing" >&2; \
 		echo "  on Debian or Ubuntu: ./quickstart, or make demo as root (it installs them)" >&2; \
+		exit 1; \
+	elif ! echo '#include <cmark-gfm-core-extensions.h>' | \
+		$(CC) -E $$(pkg-config --cflags libcmark-gfm) - >/dev/null 2>&1; then \
+		echo "ipcgrade: cmark-gfm's extensions are missing (libcmark-gfm-extensions-dev)" >&2; \
 		exit 1; \
 	fi
 
@@ -151,7 +157,7 @@ $(BUILD)/libbox.a: $(SANDBOX_OBJ)
 
 $(BUILD)/ipcgrade: $(HARNESS_OBJ) $(BUILD)/policy_prebuilt.o $(BUILD)/libbox.a
 	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS_SECCOMP) $(LIBS_JANSSON) $(LIBS_XML) \
-		$(LIBS_SQLITE) $(LIBS_NETTLE)
+		$(LIBS_SQLITE) $(LIBS_NETTLE) $(LIBS_CMARK)
 
 $(BUILD)/ipcbox: $(BUILD)/sandbox/ipcbox.o $(BUILD)/policy_prebuilt.o $(BUILD)/libbox.a
 	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS_SECCOMP) $(LIBS_JANSSON)

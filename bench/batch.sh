@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Grading a class: ipcgrade batch at -j 1 and -j 2 against one podman
+# Grading a class: ipcgrade batch at -j 1 and -j 2 (a first grading, and
+# a regrade that knows each grading's duration) against one podman
 # container per submission (what Gradescope and Autolab do), in one run,
-# on the same class; then the batch process's peak memory as the class
-# grows. Not part of make check: it takes many minutes.
+# on the same class; what isolation costs each way per submission (our
+# boxes' set-up and teardown against a container's start and stop); then
+# the batch process's peak memory as the class grows. Not part of make
+# check: it takes many minutes.
 #
 #   bash bench/batch.sh [N] [MEMORY_SIZES]
 #     N             the class: N submissions spread over every lab, made
@@ -15,6 +18,7 @@
 #                       fixed seed) from the class, extrapolated to N;
 #                       default 30; 0 means all N
 #   BASELINE_JOBS="1 2" containers at a time, one pass each
+#   REGRADE=0           skips the regrade at -j 2
 #   MEMORY_VARIANTS="reference syntax-error ..."
 #                       the memory classes cycle through these of the pipe
 #                       lab's variants (a name may repeat, to weigh it);
@@ -101,28 +105,66 @@ batch() {
 
 if [ "$N" -gt 0 ]; then
 	make_class "$W/class" "$N"
-	echo "# class: $N submissions over $(echo $labs | wc -w) labs ($(ls "$W/class" | tr '\n' ' ')), $(nproc) cores, $(date -u '+%F %H:%M') UTC, load average $(load)"
+	echo "# class: $N submissions over $(ls "$W/class" | wc -l) labs ($(ls "$W/class" | tr '\n' ' ')), $(nproc) cores, $(date -u '+%F %H:%M') UTC, load average $(load)"
 
-	run_batches() {	# JOBS DB: every lab's class, one batch each; prints the largest peak RSS
-		local j=$1 db=$2 lab kb max=0
-		for lab in $(ls "$W/class"); do
-			kb=$(batch "$lab" "$W/class/$lab" -j "$j" --db "$db")
-			[ "$kb" -gt "$max" ] && max=$kb
-		done
-		echo "$max"
+	# Lab by lab, its batch at -j 1, at -j 2, and (REGRADE=1) its regrade
+	# at -j 2, in turn: a change of the machine's load hits the three
+	# alike. The regrade is that of an instructor who changed the grader:
+	# every grading again, each one's duration known from the -j 1
+	# gradebook, so that the queue starts the longest first; the same
+	# work as -j 1's, in another order.
+	j1=0 j2=0 rg=0 rss1=0 rss2=0
+	verdicts() {	# DB [LAB]
+		sqlite3 "$1" "SELECT g.assignment, g.student, t.test_id, t.status FROM gradings g
+			JOIN test_results t ON t.grading_id = g.id WHERE g.current = 1
+			AND g.assignment LIKE '${2:-%}' ORDER BY 1, 2, 3"
 	}
-
-	t0=$(now); rss1=$(run_batches 1 "$W/j1.db"); t1=$(now)
-	j1=$(secs "$t0" "$t1")
+	timed_batch() {	# SECONDS_VAR RSS_VAR LAB ARGS...: adds the wall time, keeps the largest RSS
+		local tv=$1 rv=$2 lab=$3 t0 t1 kb
+		shift 3
+		t0=$(now); kb=$(batch "$lab" "$W/class/$lab" "$@"); t1=$(now)
+		eval "$tv=\$(echo \"\$$tv + $t1 - $t0\" | bc -l)"
+		[ "$kb" -gt "${!rv}" ] && eval "$rv=$kb"
+		printf '  %-9s %s %6.1f s; load average %s\n' "$lab" "$tv" "$(echo "$t1 - $t0" | bc -l)" "$(load)"
+	}
+	: >"$W/rg.verdicts"
+	for lab in $(ls "$W/class"); do
+		timed_batch j1 rss1 "$lab" -j 1 --db "$W/j1.db"
+		timed_batch j2 rss2 "$lab" -j 2 --db "$W/j2.db"
+		if [ "${REGRADE:-1}" = 1 ]; then
+			for f in "$W"/j1.db*; do cp "$f" "$W/rg.db${f#"$W"/j1.db}"; done
+			sqlite3 "$W/rg.db" "UPDATE gradings SET grader_hash = 'earlier ' || grader_hash"
+			rrss=0
+			timed_batch rg rrss "$lab" -j 2 --db "$W/rg.db"
+			verdicts "$W/rg.db" "$lab" >>"$W/rg.verdicts"
+			rm -f "$W"/rg.db*
+		fi
+	done
 	printf 'batch -j 1: %.1f s (%.2f s per submission), peak RSS %s KiB; load average %s\n' \
 		"$j1" "$(echo "$j1 / $N" | bc -l)" "$rss1" "$(load)"
-	t0=$(now); rss2=$(run_batches 2 "$W/j2.db"); t1=$(now)
-	j2=$(secs "$t0" "$t1")
-	verdicts() { sqlite3 "$1" "SELECT g.assignment, g.student, t.test_id, t.status FROM gradings g JOIN test_results t ON t.grading_id = g.id WHERE g.current = 1 ORDER BY 1, 2, 3"; }
 	same=$(diff <(verdicts "$W/j1.db") <(verdicts "$W/j2.db") >/dev/null && echo yes || echo NO)
 	graded=$(sqlite3 "$W/j2.db" "SELECT COUNT(*) FROM gradings WHERE current = 1")
 	printf 'batch -j 2: %.1f s (%.2f s per submission), peak RSS %s KiB, speedup %.2fx; %s graded; verdicts the same as -j 1: %s; load average %s\n' \
 		"$j2" "$(echo "$j2 / $N" | bc -l)" "$rss2" "$(echo "$j1 / $j2" | bc -l)" "$graded" "$same" "$(load)"
+	if [ "${REGRADE:-1}" = 1 ]; then
+		same=$(diff <(verdicts "$W/j1.db") "$W/rg.verdicts" >/dev/null && echo yes || echo NO)
+		printf 'regrade -j 2 (durations known, longest first): %.1f s (%.2f s per submission), speedup %.2fx over -j 1; verdicts the same as -j 1: %s; load average %s\n' \
+			"$rg" "$(echo "$rg / $N" | bc -l)" "$(echo "$j1 / $rg" | bc -l)" "$same" "$(load)"
+	fi
+	# where -j 2 loses: each lab's gradings, their sum and the longest. At
+	# -j 2 a lab's batch takes at least half the sum, and at least the
+	# longest: with -j 1's gradings, the sum of those bounds over the labs
+	# (plus what each batch spends outside its gradings) is the best -j 2
+	# could do on this class, with two idle cores and a perfect order
+	for db in j1 j2; do
+		sqlite3 "$W/$db.db" "SELECT assignment, COUNT(*), SUM(duration_ms) / 1000.0, MAX(duration_ms) / 1000.0
+			FROM gradings GROUP BY assignment" |
+			awk -F'|' -v db="$db" '{ printf "  gradings in %s: %-9s %3d, their sum %6.1f s, the longest %5.1f s\n", db, $1, $2, $3, $4 }'
+	done
+	sqlite3 "$W/j1.db" "SELECT SUM(duration_ms) / 1000.0, MAX(duration_ms) / 1000.0 FROM gradings GROUP BY assignment" |
+		awk -F'|' -v wall="$j1" '{ sum += $1; half = $1 / 2; best += half > $2 ? half : $2 }
+			END { out = wall - sum; printf "  the best -j 2 could do here: %.1f s (the gradings %.1f s, outside them %.1f s), %.2fx over -j 1\n",
+				best + out, best, out, wall / (best + out) }'
 
 	if [ "$BASELINE" = 1 ]; then
 		for p in podman runc jq; do
@@ -177,6 +219,40 @@ if [ "$N" -gt 0 ]; then
 		EOF
 		chmod +x "$W/one-container"
 		mkdir -p "$W/cache"
+		# What isolation costs each way, per submission of the sample, one
+		# after the other in turn: our boxes' set-up (box_new(): cgroup,
+		# namespaces, init, root filesystem) and teardown (box_finish() and
+		# box_free()), summed over every box of the grading (its build's and
+		# each scenario's), from IPCBOX_TRACE; against one container's start
+		# and stop with the same options, image and volumes, running true.
+		# What a program's own start costs in a box (its seccomp filter) is
+		# left out: it stands for the fork and exec it needs anyway.
+		: >"$W/iso"
+		while read -r s; do
+			lab=$(basename "$(dirname "$s")")
+			IPCBOX_TRACE=1 "$ipcgrade" grade "$lab" "$s" --json /dev/null \
+				--prebuilt-reference "$W/prebuilt-$lab" 2>&1 >/dev/null | perl -ne '
+				sub gap { ($_[1] - $_[0] + 100000000) % 100000000 }
+				next unless /^ipcbox-trace: (\S.*?)\s+(\d+) \+\s*\d+ us$/;
+				my ($step, $t) = ($1, $2);
+				if ($step eq "start") { $start = $t; $boxes++ }
+				elsif ($step eq "root built" && defined $start) { $up += gap($start, $t); undef $start }
+				elsif ($step eq "finish" && !defined $fin) { $fin = $t }
+				elsif ($step eq "freed" && defined $fin) { $down += gap($fin, $t); undef $fin }
+				END { printf "%d %.3f %.3f ", $boxes, $up / 1e6, $down / 1e6 }' >>"$W/iso"
+			t0=$(now)
+			podman run --rm --runtime runc --privileged --network none \
+				--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
+				-v /usr:/usr:ro -v /etc/alternatives:/etc/alternatives:ro \
+				-v "$here:/ipcgrade:ro" -v "$W/prebuilt-$lab:/prebuilt:ro" -v "$s:/submission:ro" \
+				-v "$W/cache:/cache" -e IPCGRADE_CACHE=/cache $img true >/dev/null 2>&1
+			t1=$(now)
+			echo "$(secs "$t0" "$t1")" >>"$W/iso"
+		done <"$W/sample"
+		awk '{ n++; boxes += $1; up += $2; down += $3; c += $4; if ($2 + $3 > m) m = $2 + $3 }
+			END { printf "isolation per submission, %d submissions: ours %.1f boxes, set-up %.3f s + teardown %.3f s = %.3f s (the most %.3f s); one container started and stopped (podman run --runtime runc ... true) %.3f s: %.1fx ours\n",
+				n, boxes / n, up / n, down / n, (up + down) / n, m, c / n, c / (up + down) }' "$W/iso"
+		echo "  (load average $(load))"
 		# the same submissions' gradings in the -j 1 batch, for a ratio on
 		# the very same work
 		bsecs=0

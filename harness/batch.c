@@ -32,13 +32,20 @@
  * child tries again on its own, and fails as a fault of ours: its
  * student is recorded ungradable with the reason, after the retry, as
  * for any harness error (a passing fault, such as memory short for the
- * compiler, may then pass).
+ * compiler, may then pass). It then has the reference's step times
+ * measured once, by a forked process, into the cache the children read
+ * (reftimes.h), so that no two children measure them at once.
+ *
+ * The queue starts the longest gradings first, as known from each
+ * student's last grading in the gradebook (a regrade): the last grading
+ * to start should not be the one that keeps the other slots idle.
  */
 #define _GNU_SOURCE
 #include "batch.h"
 #include "grade.h"
 #include "gradebook.h"
 #include "refcache.h"
+#include "reftimes.h"
 #include "scenario.h"
 #include "strbuf.h"
 #include "../common/clock.h"
@@ -80,6 +87,7 @@ struct student {
 	enum state state;
 	int attempts;
 	double score, max;
+	int64_t last_ms;	/* its last grading's duration; -1: none known */
 };
 
 struct child {
@@ -416,6 +424,10 @@ static int scan_roster(struct batch *b, const char *subs, char *err, size_t errs
 				s->state = ret == 1 ? S_UPTODATE : S_TODO;
 				b->todo += ret == 0;
 			}
+			s->last_ms = -1;
+			if (ret == 0 && gradebook_last_duration(b->gb, b->assignment, s->name, s->sub_id,
+								&s->last_ms, err, errsize) < 0)
+				ret = -1;
 		}
 		if (ret < 0) {
 			for (int k = i + 1; k < n; k++)
@@ -432,6 +444,53 @@ static int scan_roster(struct batch *b, const char *subs, char *err, size_t errs
 			"--before or --tag say\n", plain, plain == 1 ? " is" : "s are",
 			plain == 1 ? "it is" : "they are");
 	return 0;
+}
+
+/* ---- the order of the queue ---- */
+
+static int cmp_ms(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_longest(const void *a, const void *b)
+{
+	const struct student *x = *(struct student *const *)a, *y = *(struct student *const *)b;
+
+	if (x->last_ms != y->last_ms)
+		return x->last_ms < y->last_ms ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * The longest gradings first: one started last would leave the other
+ * slots idle while it ends the batch. How long a grading takes is known
+ * from the student's last one (a regrade); a student without one counts
+ * as the median of those with one, and with none known the queue keeps
+ * the roster's name order. The order changes only when gradings start,
+ * never a verdict: each grading runs alone in its own boxes.
+ */
+static void order_queue(struct student **queue, size_t n)
+{
+	int64_t *known = calloc(n + 1, sizeof(*known)), median = 0;
+	size_t nknown = 0;
+
+	if (!known)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (queue[i]->last_ms >= 0)
+			known[nknown++] = queue[i]->last_ms;
+	if (nknown) {
+		qsort(known, nknown, sizeof(*known), cmp_ms);
+		median = known[nknown / 2];
+		for (size_t i = 0; i < n; i++)
+			if (queue[i]->last_ms < 0)
+				queue[i]->last_ms = median;
+		qsort(queue, n, sizeof(*queue), cmp_longest);
+	}
+	free(known);
 }
 
 /* ---- progress ---- */
@@ -741,6 +800,7 @@ static int supervise(struct batch *b, char *err, size_t errsize)
 	for (size_t i = 0; i < b->nstudents; i++)
 		if (b->students[i].state == S_TODO)
 			queue[qlen++] = &b->students[i];
+	order_queue(queue, qlen);
 	b->total = qlen;
 	for (int i = 0; i < b->jobs; i++)
 		kids[i].pid = -1;
@@ -822,6 +882,35 @@ out:
 	free(kids);
 	free(pfd);
 	return ret;
+}
+
+/*
+ * The reference's step times (reftimes.h), measured once here, before the
+ * first grading, into the cache every child then reads. Left to the
+ * children, the first two of a -j 2 batch would both measure them (while
+ * the second core could grade), and each would grade by its own figures.
+ * Measured in a process of its own, as the supervisor never runs a
+ * scenario itself; a measurement that fails leaves each child to try.
+ */
+static void time_reference(const struct batch *b, const struct grader *g)
+{
+	const char *cache = getenv("IPCGRADE_CACHE");
+	pid_t pid;
+
+	/* without a cache, each child measures for itself anyway */
+	if (cache && !strcmp(cache, "off"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		struct reftimes_info info;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGPIPE, SIG_IGN);
+		reftimes_get(g, b->refdir, &info);
+		_exit(0);
+	}
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 /* ---- the command ---- */
@@ -1044,6 +1133,8 @@ int cmd_batch(int argc, char **argv)
 	ret = scan_roster(&b, argv[optind + 1], err, sizeof(err));
 	if (ret == 0 && b.todo)
 		b.refdir = reference_bins(&g);
+	if (b.refdir)
+		time_reference(&b, &g);
 	if (ret == 0)
 		ret = supervise(&b, err, sizeof(err));
 	if (ret < 0) {

@@ -36,7 +36,7 @@ struct export_scope {
 /* 0, or -1 with err; path "-" is stdout */
 int export_grades(sqlite3 *db, const struct export_scope *scope, enum export_format fmt,
 		  const char *path, char *err, size_t errsize);
-/* DIR/STUDENT.txt, .json and .md for every student with a result */
+/* DIR/STUDENT.txt, .json, .md and .html for every student with a result */
 int export_reports(sqlite3 *db, const struct export_scope *scope, const char *dir, char *err,
 		   size_t errsize);
 

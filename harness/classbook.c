@@ -214,6 +214,7 @@ int export_reports(sqlite3 *db, const struct export_scope *sc, const char *dir, 
 {
 	static const struct { enum report_format fmt; const char *ext; } kinds[] = {
 		{ REPORT_TEXT, "txt" }, { REPORT_JSON, "json" }, { REPORT_MARKDOWN, "md" },
+		{ REPORT_HTML, "html" },
 	};
 	struct report_options opt = { 0 };
 	sqlite3_stmt *st = roster_rows(db, sc), *res = NULL;

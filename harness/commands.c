@@ -73,23 +73,59 @@ static int render(json_t *result, const char *fmt_name, enum report_format fmt,
 	return 0;
 }
 
+/* what check --format takes: the reports a student reads */
+static const struct {
+	const char *name;
+	enum report_format fmt;
+} check_formats[] = {
+	{ "text", REPORT_TEXT },
+	{ "markdown", REPORT_MARKDOWN },
+	{ "md", REPORT_MARKDOWN },
+	{ "html", REPORT_HTML },
+	{ "json", REPORT_JSON },
+};
+
 int cmd_check(int argc, char **argv)
 {
 	struct grader g;
 	struct report_options opt = { .color = isatty(1), .verbose = 0 };
+	enum report_format fmt = REPORT_TEXT;
+	const char *fmt_name = "text";
 	json_t *result;
 	int status;
 
-	/* --debug, anywhere: the view for a grader's author */
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
+		size_t k;
+
+		/* --debug, anywhere: the view for a grader's author */
 		if (!strcmp(argv[i], "--debug")) {
 			opt.debug = 1;
 			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
 			argc--;
-			break;
+			i--;
+			continue;
 		}
+		/* --format FMT, anywhere: the same report as a page or a summary */
+		if (strcmp(argv[i], "--format"))
+			continue;
+		for (k = 0; i + 1 < argc && k < sizeof(check_formats) / sizeof(check_formats[0]); k++)
+			if (!strcmp(argv[i + 1], check_formats[k].name))
+				break;
+		if (i + 1 >= argc || k == sizeof(check_formats) / sizeof(check_formats[0])) {
+			fprintf(stderr, "ipcgrade: --format wants text, markdown, html or json%s%s%s\n",
+				i + 1 < argc ? ", not '" : "", i + 1 < argc ? argv[i + 1] : "",
+				i + 1 < argc ? "'" : "");
+			return 2;
+		}
+		fmt = check_formats[k].fmt;
+		fmt_name = check_formats[k].name;
+		memmove(&argv[i], &argv[i + 2], (size_t)(argc - i - 1) * sizeof(*argv));
+		argc -= 2;
+		i--;
+	}
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: ipcgrade check ASSIGNMENT [DIR] [--debug]\n");
+		fprintf(stderr, "usage: ipcgrade check ASSIGNMENT [DIR] [--format text|markdown|html|json] "
+			"[--debug]\n");
 		return 2;
 	}
 	if (load_grader(argv[1], &g) < 0)
@@ -105,7 +141,7 @@ int cmd_check(int argc, char **argv)
 		if (nhidden)
 			json_object_set_new(result, "hidden_not_run", json_pack("{s:i,s:f}", "count", nhidden,
 				"points", grader_max_score(&g, 1) - grader_max_score(&g, 0)));
-		if (render(result, "text", REPORT_TEXT, "-", &opt) < 0)
+		if (render(result, fmt_name, fmt, "-", &opt) < 0)
 			status = 3;
 		json_decref(result);
 	}
@@ -131,7 +167,7 @@ int cmd_grade(int argc, char **argv)
 		{ "prebuilt-reference", required_argument, NULL, O_PREBUILT },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out[5] = { NULL };
+	const char *out[REPORT_HTML + 1] = { NULL };
 	const char *seed_arg = NULL, *prebuilt = NULL;
 	uint64_t seed = 0;
 	int repeat = 0;
@@ -149,9 +185,7 @@ int cmd_grade(int argc, char **argv)
 		case O_GS: out[REPORT_GRADESCOPE] = optarg; break;
 		case O_JUNIT: out[REPORT_JUNIT] = optarg; break;
 		case O_MD: out[REPORT_MARKDOWN] = optarg; break;
-		case O_HTML:
-			fprintf(stderr, "ipcgrade: --html is not available yet; use --md or --json\n");
-			return 2;
+		case O_HTML: out[REPORT_HTML] = optarg; break;
 		case O_HIDDEN: opt.show_hidden = 1; break;
 		case O_VERBOSE: opt.verbose = 1; break;
 		case O_DEBUG: opt.debug = 1; break;
@@ -177,13 +211,13 @@ int cmd_grade(int argc, char **argv)
 		case O_PREBUILT: prebuilt = optarg; break;
 		default:
 			fprintf(stderr, "usage: ipcgrade grade ASSIGNMENT DIR [--json F] [--gradescope F] "
-				"[--junit F] [--md F] [--hidden] [--debug] [--repeat N [--seed S]]\n");
+				"[--junit F] [--md F] [--html F] [--hidden] [--debug] [--repeat N [--seed S]]\n");
 			return 2;
 		}
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "usage: ipcgrade grade ASSIGNMENT DIR [--json F] [--gradescope F] "
-			"[--junit F] [--md F] [--hidden] [--debug] [--repeat N [--seed S]]\n");
+			"[--junit F] [--md F] [--html F] [--hidden] [--debug] [--repeat N [--seed S]]\n");
 		return 2;
 	}
 	if (seed_arg && !repeat) {
@@ -211,9 +245,10 @@ int cmd_grade(int argc, char **argv)
 	/* grade runs every test; --hidden shows the hidden ones in text */
 	result = grade_repeated(&g, argv[optind + 1], 1, repeat, seed, &status);
 	if (result) {
-		static const char *const names[] = { "text", "json", "gradescope", "junit", "markdown" };
+		static const char *const names[] = { "text", "json", "gradescope", "junit", "markdown",
+						     "HTML" };
 
-		for (int f = REPORT_JSON; f <= REPORT_MARKDOWN; f++) {
+		for (int f = REPORT_JSON; f <= REPORT_HTML; f++) {
 			if (!out[f])
 				continue;
 			any |= !strcmp(out[f], "-");

@@ -50,6 +50,8 @@ static const char schema[] =
 	"CREATE UNIQUE INDEX IF NOT EXISTS gradings_one_current"
 	"  ON gradings(assignment, student) WHERE current = 1;"
 	"CREATE INDEX IF NOT EXISTS gradings_by_submission ON gradings(submission_id, status);"
+	/* a student's gradings: the batch reads their last duration */
+	"CREATE INDEX IF NOT EXISTS gradings_by_student ON gradings(assignment, student, id);"
 	"CREATE TABLE IF NOT EXISTS test_results("
 	"  grading_id INTEGER NOT NULL REFERENCES gradings(id), position INTEGER NOT NULL,"
 	"  test_id TEXT NOT NULL, name TEXT, tags TEXT, visibility TEXT, status TEXT NOT NULL,"
@@ -256,6 +258,17 @@ int gradebook_set_problem(struct gradebook *gb, const char *assignment, const ch
 			       assignment, student, problem, now), err, errsize);
 }
 
+/* a one-row query's answer: 1 a row, 0 none, -1 an error (in err) */
+static int found(struct gradebook *gb, int rc, char *err, size_t errsize)
+{
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	set_err(err, errsize, "%s", sqlite3_errmsg(gb->db));
+	return -1;
+}
+
 int gradebook_has_result(struct gradebook *gb, int64_t sub_id, const char *grader_hash,
 			 const char *engine_hash, char *err, size_t errsize)
 {
@@ -265,12 +278,24 @@ int gradebook_has_result(struct gradebook *gb, int64_t sub_id, const char *grade
 	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
 
 	sqlite3_finalize(st);
+	return found(gb, rc, err, errsize);
+}
+
+int gradebook_last_duration(struct gradebook *gb, const char *assignment, const char *student,
+			    int64_t sub_id, int64_t *ms, char *err, size_t errsize)
+{
+	/* this very submission's latest grading first, then the student's
+	 * latest of the assignment: a resubmission takes about as long */
+	sqlite3_stmt *st = prepare(gb, "SELECT duration_ms FROM gradings WHERE assignment = ?"
+				   " AND student = ? AND status = 'graded' AND duration_ms IS NOT NULL"
+				   " ORDER BY submission_id = ? DESC, id DESC LIMIT 1",
+				   "ssi", assignment, student, sub_id);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+
 	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	set_err(err, errsize, "%s", sqlite3_errmsg(gb->db));
-	return -1;
+		*ms = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return found(gb, rc, err, errsize);
 }
 
 void gradebook_cause(const char *feedback, char *out, size_t size)

@@ -62,6 +62,14 @@ int gradebook_set_problem(struct gradebook *gb, const char *assignment, const ch
 int gradebook_has_result(struct gradebook *gb, int64_t sub_id, const char *grader_hash,
 			 const char *engine_hash, char *err, size_t errsize);
 
+/*
+ * How long the student's latest graded grading of this assignment took
+ * (this submission's, if it has one), for the batch to start the longest
+ * first: 1 with *ms, 0 when there is none, -1.
+ */
+int gradebook_last_duration(struct gradebook *gb, const char *assignment, const char *student,
+			    int64_t sub_id, int64_t *ms, char *err, size_t errsize);
+
 struct grading {
 	const char *assignment, *student;
 	int64_t sub_id;

@@ -31,19 +31,22 @@ static const struct command commands[] = {
 	  "usage: ipcgrade list\n"
 	  "The assignments this installation grades, with their tests' points.\n" },
 	{ "check", cmd_check, "ASSIGNMENT [DIR]: the visible tests, for a student before submitting",
-	  "usage: ipcgrade check ASSIGNMENT [DIR] [--debug]\n"
+	  "usage: ipcgrade check ASSIGNMENT [DIR] [--format FMT] [--debug]\n"
 	  "Build the submission in DIR (default: the current directory) and run the\n"
 	  "assignment's visible tests; the report is printed on stdout.\n"
+	  "  --format FMT     text (default), markdown, html (a page that needs nothing\n"
+	  "                   else: check lab . --format html >report.html) or json\n"
 	  "  --debug          the report for a grader's author: scenario lines, box pids,\n"
 	  "                   each test's id and step (docs/feedback.md)\n"
 	  "exit status: 0 all passed, 1 some failed, 2 bad usage or input, 3 harness failure\n" },
-	{ "grade", cmd_grade, "ASSIGNMENT DIR [--json F] [--gradescope F] [--junit F] [--md F]: all tests",
+	{ "grade", cmd_grade, "ASSIGNMENT DIR [--json F] [--gradescope F] [--junit F] [--md F] [--html F]: all tests",
 	  "usage: ipcgrade grade ASSIGNMENT DIR [options]\n"
 	  "Build the submission in DIR and run every test, hidden ones included.\n"
 	  "  --json F         the native JSON result (docs/result.md)\n"
 	  "  --gradescope F   Gradescope results.json\n"
 	  "  --junit F        JUnit XML\n"
 	  "  --md F           a Markdown summary for CI\n"
+	  "  --html F         the Markdown summary as a self-contained HTML page\n"
 	  "  --hidden         show the hidden tests in the text report too\n"
 	  "  --verbose        the events timeline under each failed test\n"
 	  "  --debug          the text report for a grader's author: scenario lines, box\n"

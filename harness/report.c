@@ -6,6 +6,7 @@
  * Markdown page (see report.h for what it replaces and why).
  */
 #define _GNU_SOURCE
+#include "html.h"
 #include "report.h"
 #include "strbuf.h"
 
@@ -1861,12 +1862,15 @@ static int render_markdown(const json_t *r, const struct report_options *opt, FI
 
 /* ---- writing ---- */
 
+static int render_html(const json_t *r, const struct report_options *opt, FILE *f);
+
 static int (*const renderers[])(const json_t *r, const struct report_options *opt, FILE *f) = {
 	[REPORT_TEXT] = render_text,
 	[REPORT_JSON] = render_json,
 	[REPORT_GRADESCOPE] = render_gradescope,
 	[REPORT_JUNIT] = render_junit,
 	[REPORT_MARKDOWN] = render_markdown,
+	[REPORT_HTML] = render_html,
 };
 
 /* the whole report in *buf (malloc'd, *len bytes) */
@@ -1898,6 +1902,19 @@ static int render(const json_t *r, enum report_format fmt, const struct report_o
 		*buf = NULL;
 		errno = saved;
 	}
+	return ret;
+}
+
+/* HTML: the Markdown report made a page (html.h) */
+static int render_html(const json_t *r, const struct report_options *opt, FILE *f)
+{
+	char *md;
+	size_t len;
+	int ret = render(r, REPORT_MARKDOWN, opt, &md, &len);
+
+	if (ret == 0)
+		ret = html_page(md, len, f);
+	free(md);
 	return ret;
 }
 

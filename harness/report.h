@@ -110,6 +110,7 @@ enum report_format {
 	REPORT_GRADESCOPE,	/* Gradescope autograder results.json */
 	REPORT_JUNIT,		/* JUnit XML (Jenkins xUnit junit-10.xsd dialect) */
 	REPORT_MARKDOWN,	/* a CI job summary (GitHub-flavoured Markdown) */
+	REPORT_HTML,		/* MARKDOWN as a self-contained page (html.h) */
 };
 
 struct report_options {

@@ -16,6 +16,9 @@ mkdir -p "$R/graders" "$R/reference"
 cp -r "$ROOT/graders/pipe" "$R/graders/"
 cp -r "$ROOT/reference/pipe" "$R/reference/"
 export IPCGRADE_ROOT=$R
+# the reference's step times, measured afresh for this test
+export IPCGRADE_CACHE=$TMP/cache
+mkdir -p "$IPCGRADE_CACHE"
 # the mutants, as whole submissions
 "$IPCGRADE" selftest --materialize "$TMP/mutants" pipe >/dev/null 2>&1
 M=$TMP/mutants/pipe
@@ -88,6 +91,10 @@ is "$?" 0 "a class of four is graded, the exit status says every submission has 
 is "$(q "$TMP/j2.db" "SELECT student || '=' || score FROM gradings WHERE current = 1 ORDER BY 1" | tr '\n' ' ')" \
 	"alice=9.0 bob=4.0 carol=0.0 eve=0.0 " \
 	"the scores are those of the reference and the mutants, beside a hostile submission"
+is "$(q "$TMP/j2.db" "SELECT COUNT(*) FROM gradings WHERE current = 1
+	AND json_extract(result, '$.deadlines.source') = 'reference'
+	AND json_extract(result, '$.deadlines.measured_ms') = 0")|$(ls "$IPCGRADE_CACHE" | grep -c '^times-pipe-')" \
+	"4|1" "the reference's step times were measured once, before the gradings, which all read them"
 batch "$class" -j 1 --db "$TMP/j1.db" >/dev/null
 is "$(verdicts "$TMP/j1.db")" "$(verdicts "$TMP/j2.db")" "-j 1 and -j 2 give the same verdict on every test"
 is "$(q "$TMP/j2.db" "PRAGMA journal_mode")" "wal" "the gradebook is in WAL mode"
@@ -101,11 +108,32 @@ is "$(head -2 "$TMP/canvas.csv" | tr -d '\r' | tr '\n' '|')" \
 	"Student,ID,SIS User ID,SIS Login ID,Section,pipe|Points Possible,,,,,9|" \
 	"the Canvas file has Canvas's identity columns and a Points Possible row"
 is "$(grep '^carol,' "$TMP/moodle.csv" | cut -d, -f1-2)" "carol,0" "the Moodle file has a grade per username"
-ok "[ -s '$TMP/rep/eve.txt' ] && [ -s '$TMP/rep/eve.md' ] && jq -e '.submission == \"eve\"' '$TMP/rep/eve.json'" \
-	"each student has a text, Markdown and JSON report under their own name"
+ok "[ -s '$TMP/rep/eve.txt' ] && [ -s '$TMP/rep/eve.md' ] && [ -s '$TMP/rep/eve.html' ] &&
+	jq -e '.submission == \"eve\"' '$TMP/rep/eve.json'" \
+	"each student has a text, Markdown, HTML and JSON report under their own name"
 "$IPCGRADE" stats "$TMP/j2.db" >"$TMP/stats" 2>&1
 ok "grep -q 'pass rate per tag' '$TMP/stats' && grep -q '1 student: pipecat did not build' '$TMP/stats'" \
 	"stats gives pass rates and groups the causes of failure"
+
+# the HTML report of a program that prints markup, </details> included
+mkdir -p "$TMP/marked/mallory"
+cat >"$TMP/marked/mallory/pipecat.c" <<'EOF'
+#include <stdio.h>
+int main(void)
+{
+	printf("<script>alert(1)</script></details>\n");
+	fprintf(stderr, "</summary></details><script>alert(2)</script>\n");
+	return 0;
+}
+EOF
+batch "$TMP/marked" --db "$TMP/marked.db" --reports "$TMP/mrep" >/dev/null
+page=$TMP/mrep/mallory.html
+ok "grep -q '&lt;script&gt;alert(1)&lt;/script&gt;&lt;/details&gt;' '$page' &&
+	grep -q '&lt;/summary&gt;&lt;/details&gt;&lt;script&gt;alert(2)' '$page'" \
+	"the HTML report shows what the program printed, markup included, as text"
+ok "! grep -qi '<script' '$page' && [ \$(grep -o '<details>' '$page' | wc -l) -ge 1 ] &&
+	[ \$(grep -o '<details>' '$page' | wc -l) = \$(grep -o '</details>' '$page' | wc -l) ]" \
+	"and none of it as markup: no script, each <details> closed by the report alone"
 
 # ---- kill -9, and a rerun ----
 # before the first grading, while a second batch tries the same gradebook
@@ -144,8 +172,14 @@ ok "grep -q '^bob: 4 -> 9 of 9 (new submission)' '$TMP/diff' && grep -q '^  eof 
 	"diff names the student whose score changed, and the tests that changed"
 ok "! grep -q '^alice' '$TMP/diff'" "and no one else"
 sed -i 's/points=1/points=3/' "$R/graders/pipe/pipe.scn"
-batch "$small" --db "$TMP/k2.db" -j 2 >"$TMP/out"
+# the regrade starts the longest gradings first, as the last ones took
+q "$TMP/k2.db" "UPDATE gradings SET duration_ms = CASE student WHEN 'carol' THEN 9000
+	WHEN 'bob' THEN 5000 ELSE 1000 END"
+last=$(q "$TMP/k2.db" "SELECT MAX(id) FROM gradings")
+batch "$small" --db "$TMP/k2.db" -j 1 >"$TMP/out"
 ok "grep -q '3 graded now, 0 already graded' '$TMP/out'" "a changed grader regrades everyone"
+is "$(q "$TMP/k2.db" "SELECT student FROM gradings WHERE id > $last ORDER BY id" | tr '\n' ' ')" \
+	"carol bob alice " "longest first, by each student's last grading"
 is "$(q "$TMP/k2.db" "SELECT COUNT(*), SUM(current) FROM gradings WHERE student = 'alice'")" "2|1" \
 	"the earlier result is kept, one is current"
 "$IPCGRADE" diff "$TMP/k2.db" >"$TMP/diff"

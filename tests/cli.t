@@ -19,6 +19,13 @@ ok "grep -q '^score: 9/9' '$TMP/out'" "  and says score: 9/9"
 "$IPCGRADE" check pipe "$(mutant pipe/no-wait)" >"$TMP/out" 2>&1
 is "$?" 1 "check of a buggy submission exits 1"
 ok "grep -q 'waitpid' '$TMP/out'" "  and the feedback names the bug"
+"$IPCGRADE" check pipe "$(mutant pipe/no-wait)" --format html >"$TMP/out.html" 2>&1
+is "$?" 1 "check --format html exits as check does"
+ok "head -1 '$TMP/out.html' | grep -qx '<!DOCTYPE html>' && grep -q 'waitpid' '$TMP/out.html'" \
+	"  and prints the same report as a page"
+"$IPCGRADE" check pipe "$ROOT/reference/pipe" --format pdf >"$TMP/out" 2>&1
+is "$?" 2 "check --format with an unknown format is a usage error"
+ok "grep -q \"not 'pdf'\" '$TMP/out'" "  and names it"
 "$IPCGRADE" check nosuchlab . >"$TMP/out" 2>&1
 is "$?" 2 "an unknown assignment exits 2"
 "$IPCGRADE" check pipe "$TMP/missing" >"$TMP/out" 2>&1
@@ -47,8 +54,11 @@ ok "jq -r .build.output '$TMP/broken.json' | grep -q 'error'" "  the report carr
 
 # every report format, from one grading
 "$IPCGRADE" grade pipe "$(mutant pipe/child-keeps-write-end)" --json "$TMP/r.json" \
-	--gradescope "$TMP/gs.json" --junit "$TMP/junit.xml" --md "$TMP/r.md" >/dev/null 2>&1
+	--gradescope "$TMP/gs.json" --junit "$TMP/junit.xml" --md "$TMP/r.md" --html "$TMP/r.html" >/dev/null 2>&1
 is "$?" 1 "grade writes every report and exits 1 for a failing submission"
+ok "head -1 '$TMP/r.html' | grep -qx '<!DOCTYPE html>' && grep -q '<meta charset=\"utf-8\">' '$TMP/r.html' &&
+	grep -q '<table>' '$TMP/r.html' && grep -q '<details><summary>' '$TMP/r.html'" \
+	"HTML: a page with a charset, the test table and each failure folded"
 is "$(jq -r '[.tests[].score] | add' "$TMP/r.json")" "$(jq -r .score "$TMP/r.json")" "native JSON: the score is the sum of the tests'"
 is "$(jq -r .score "$TMP/gs.json")" "$(jq -r .score "$TMP/r.json")" "Gradescope: the same score"
 if [ ! -f "$SCHEMAS/gradescope-results.schema.json" ]; then

@@ -40,13 +40,13 @@ skip_all() {
 
 [ -f "$here/harness/report.c" ] || skip_all "no harness/report.c in $here (a copy of tests/ alone)"
 command -v cc >/dev/null || skip_all "no C compiler (cc)"
-pkg-config --exists jansson libxml-2.0 2>/dev/null ||
-	skip_all "pkg-config finds no jansson or libxml-2.0 (libjansson-dev, libxml2-dev)"
+pkg-config --exists jansson libxml-2.0 libcmark-gfm 2>/dev/null ||
+	skip_all "pkg-config finds no jansson, libxml-2.0 or libcmark-gfm (libjansson-dev, libxml2-dev, libcmark-gfm-dev)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/report-t.XXXXXX") || { echo "not ok 1 - mktemp -d"; exit 1; }
 trap 'rm -rf "$work"' EXIT
 fixtures=$(cd "$fix" && ls *.json)
-formats="text json gradescope junit markdown"
+formats="text json gradescope junit markdown html"
 have_py=0
 [ -x "$py" ] && have_py=1
 have_jsonschema=0
@@ -106,7 +106,8 @@ pycheck() {	# pycheck DESCRIPTION PYTHON-CODE ARG...: the code ends with done()
 
 # ---- the driver, and report.c under the project's warnings ----
 build_log=$(cd "$here" && cc -std=gnu11 -Wall -Wextra -I harness tests/report/render.c \
-	harness/report.c harness/strbuf.c $(pkg-config --cflags --libs jansson libxml-2.0) -o "$work/render" 2>&1)
+	harness/report.c harness/strbuf.c harness/html.c \
+	$(pkg-config --cflags --libs jansson libxml-2.0 libcmark-gfm) -o "$work/render" 2>&1)
 if [ $? != 0 ]; then
 	not_ok "the driver and report.c compile" "$build_log"
 	finish
@@ -117,6 +118,10 @@ check "report.c is warning-free under -Wmissing-prototypes -Wstrict-prototypes -
 	cc -std=gnu11 -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wformat=2 \
 	-Wno-format-nonliteral -O2 -D_FORTIFY_SOURCE=2 -Werror -c "$here/harness/report.c" \
 	-o "$work/report.o" $(pkg-config --cflags jansson libxml-2.0)
+check "html.c is warning-free under the same flags" \
+	cc -std=gnu11 -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wformat=2 \
+	-Wno-format-nonliteral -O2 -D_FORTIFY_SOURCE=2 -Werror -c "$here/harness/html.c" \
+	-o "$work/html.o" $(pkg-config --cflags libcmark-gfm)
 
 render() { timeout 10 "$work/render" "$@"; }
 
@@ -728,10 +733,73 @@ else
 		"$(grep -i testcase "$work/timed.junit")"
 fi
 
+# ---- HTML: the Markdown report as a page ----
+PYHTML='
+from html.parser import HTMLParser
+TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h2", "h3", "p", "ul", "ol", "li",
+        "strong", "em", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "details",
+        "summary", "br"}
+ATTRS = {"lang", "charset", "http-equiv", "content", "name", "align"}
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attrs, self.text, self.title, self.in_title = [], [], [], "", False
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [k for k, v in attrs]
+        self.in_title = tag == "title"
+    def handle_endtag(self, tag):
+        self.in_title = False
+    def handle_data(self, d):
+        self.text.append(d)
+        if self.in_title: self.title += d
+def page(path):
+    src = open(path, encoding="utf-8").read()
+    p = Page()
+    p.feed(src)
+    p.src = src
+    p.all = "".join(p.text)
+    return p
+'
+pycheck "html: every page is whole (doctype, charset, title, inline CSS, a CSP that runs no script) and has only the tags and attributes of a report" "$PYHTML"'
+for f in sorted(os.listdir(OUT)):
+    if not re.search(r"\.html(\.hidden)?$", f): continue
+    p = page(OUT + "/" + f)
+    expect(p.src.startswith("<!DOCTYPE html>\n"), f + ": no doctype")
+    expect("<meta charset=\"utf-8\">" in p.src, f + ": no charset")
+    expect("default-src \x27none\x27" in p.src, f + ": no content security policy")
+    expect(p.tags.count("style") == 1 and p.title.strip(), f + ": no CSS or no title")
+    expect(not set(p.tags) - TAGS, f + ": tags " + str(set(p.tags) - TAGS))
+    expect(not set(p.attrs) - ATTRS, f + ": attributes " + str(set(p.attrs) - ATTRS))
+done()'
+pycheck "html: the hostile fixture's markup is text on the page, the test table a table, failures folded" "$PYHTML"'
+p = page(OUT + "/hostile.html")
+expect("<tag>" in p.all and "<t>" in p.all, "the test name and tag are not shown as text")
+expect("<\"evil\">" in p.all and "fifo<recv>" in p.all, "the violation is not shown as text")
+expect("a<b && c>d" in p.all, "the feedback is not shown as text")
+expect("zoë <z> & `co` | x" in p.title, "the title is not the heading: " + p.title)
+expect(p.tags.count("table") == 1 and p.tags.count("details") >= 1, "no table or no <details>")
+f = page(OUT + "/fail.html")
+expect(f.tags.count("details") == f.tags.count("summary") >= 1, "each failure folded in <details><summary>")
+done()'
+printf '%s\n' '<details><summary>kept &lt;x&gt;</summary>' '' '<script>alert(1)</script>' '' \
+	'text <img src=x onerror=alert(2)> and [a link](javascript:alert(3)) <details open>' '' \
+	'</details>' >"$work/raw.md"
+render md2html "$work/raw.md" >"$work/raw.html" 2>&1
+pycheck "html: raw HTML other than the report's own folding is shown as text, javascript: links dropped" "$PYHTML"'
+p = page(sys.argv[1])
+expect("<details><summary>kept &lt;x&gt;</summary>" in p.src, "the report'"'"'s own <details> is not kept")
+expect("script" not in p.tags and "img" not in p.tags, "raw HTML became markup: " + str(p.tags))
+expect("<script>alert(1)</script>" in p.all and "<img src=x onerror=alert(2)>" in p.all, "raw HTML not shown as text")
+expect("javascript:" not in p.src, "a javascript: link is kept")
+expect(p.tags.count("details") == 1, "a <details> with an attribute was kept")
+done()' "$work/raw.html"
+
 # ---- memory: AddressSanitizer, UndefinedBehaviorSanitizer, LeakSanitizer ----
 asan_ok=0
 if cc -std=gnu11 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-I "$here/harness" "$fix/render.c" "$here/harness/report.c" "$here/harness/strbuf.c" $(pkg-config --cflags --libs jansson libxml-2.0) \
+	-I "$here/harness" "$fix/render.c" "$here/harness/report.c" "$here/harness/strbuf.c" "$here/harness/html.c" \
+	$(pkg-config --cflags --libs jansson libxml-2.0 libcmark-gfm) \
 	-o "$work/render-asan" 2>"$work/asan.log" &&
 	ASAN_OPTIONS=detect_leaks=1 "$work/render-asan" json "$fix/pass.json" >/dev/null 2>>"$work/asan.log"; then
 	asan_ok=1
