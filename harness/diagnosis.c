@@ -8,12 +8,15 @@
 #include "../sandbox/box.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
 static void explain_no_eof(struct run *r, pid_t pid, const char *who);
 static void explain_no_reader(struct run *r, const struct seen *w, const struct seen *live, int n);
+static void explain_step(struct run *r, const struct seen *live, int n);
 
 /* how the student knows what a descriptor is: "the FIFO f", "a pipe" */
 static void fd_words(const struct fdinfo *f, char *buf, size_t size)
@@ -108,6 +111,8 @@ void diagnose(struct run *r, struct strbuf *sb)
 		explain_no_eof(r, live[i].pid, live[i].label);
 	for (int i = 0; i < n; i++)
 		explain_no_reader(r, &live[i], live, n);
+	if (!r->cause.len)
+		explain_step(r, live, n);
 }
 
 /*
@@ -226,4 +231,173 @@ static void explain_no_reader(struct run *r, const struct seen *w, const struct 
 	sb_addf(&r->fix, "Have a process read that pipe while %s writes to it: start the reader before "
 		"waiting for the writer, and close the read end in every process that does not read it.",
 		w->label);
+}
+
+
+/* a "Key:\t<number>" line of /proc/PID/FILE (io: decimal, status: hex) */
+static int proc_field(pid_t pid, const char *file, const char *key, int base, uint64_t *out)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	FILE *f;
+	int found = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen)) {
+			*out = strtoull(line + klen, NULL, base);
+			found = 0;
+		}
+	fclose(f);
+	return found;
+}
+
+/*
+ * We waited for output that never came, and a process that shares the
+ * stdout we read is asleep having written nothing (/proc/PID/io's wchar
+ * counts every byte it handed to write(), to any descriptor), or nothing
+ * beyond what we received. Whatever it printed is then still in its own
+ * memory: a stdio buffer, which for a pipe is sent only when full, at
+ * fflush() or at exit; or it is in fread(), waiting for a whole count.
+ */
+static void explain_unwritten(struct run *r, const struct step *st, const struct box_proc *p,
+			      const struct seen *live, int n)
+{
+	struct fdinfo ours;
+	int sharing = 0, who = -1;
+	uint64_t wchar = 0, w;
+
+	if (observe_fd(p->pid, 1, &ours) < 0 || ours.type != FDT_PIPE)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct fdinfo o;
+
+		if (observe_fd(live[i].pid, 1, &o) < 0 || o.inode != ours.inode)
+			continue;
+		sharing++;
+		if (who < 0 && live[i].pi.state != 'R' && live[i].pi.in_syscall &&
+		    proc_field(live[i].pid, "io", "wchar:", 10, &w) == 0 &&
+		    (w == 0 || (live[i].pid == p->pid && w == (uint64_t)(p->out.total + p->err.len)))) {
+			who = i;
+			wchar = w;
+		}
+	}
+	/* "nothing beyond what we received" holds only if it is the one writer */
+	if (who < 0 || (wchar && sharing > 1))
+		return;
+	sb_addf(&r->cause, "%s has written nothing", live[who].label);
+	if (wchar) {
+		sb_addf(&r->cause, " since \"");
+		sb_add_escaped(&r->cause, p->out.data, p->out.len, 60);
+		sb_addf(&r->cause, "\"");
+	} else {
+		sb_addf(&r->cause, " at all (it has made no write() call)");
+	}
+	sb_addf(&r->cause, " while we waited for it to print \"");
+	sb_add_escaped(&r->cause, st->cond.text, strlen(st->cond.text), 60);
+	sb_addf(&r->cause, "\": what it printed with printf(), fputs() or fwrite() is still in its stdio "
+		"buffer, which stdio sends only when it is full, at fflush() or at exit, because its stdout "
+		"is a pipe here, not a terminal");
+	sb_addf(&r->fix, "Call fflush(stdout) after each line %s prints (or print with write(2))",
+		live[who].label);
+	if (!strcmp(live[who].pi.syscall, "read")) {
+		sb_addf(&r->cause, "; or it is still in fread(), which returns only when its whole count "
+			"has arrived");
+		sb_addf(&r->fix, "; and read with read(2), which returns what has arrived, not with fread()");
+	}
+	sb_addf(&r->fix, ".");
+}
+
+/* sigblk failed, and the signal is ignored: SIG_IGN taken for blocking */
+static void explain_ignored(struct run *r, const struct step *st, const struct started *s,
+			    const struct box_proc *p)
+{
+	uint64_t ign;
+	const char *sig = run_signame(st->cond.signal);
+
+	if (proc_field(p->pid, "status", "SigIgn:\t", 16, &ign) < 0 || !(ign >> (st->cond.signal - 1) & 1))
+		return;
+	sb_addf(&r->cause, "%s ignores %s (its disposition is SIG_IGN) where it should block it: an ignored "
+		"signal is thrown away when it arrives, a blocked one stays pending until it is unblocked",
+		s->label, sig);
+	sb_addf(&r->fix, "Block %s with sigprocmask(SIG_BLOCK, ...) and unblock it with "
+		"sigprocmask(SIG_UNBLOCK, ...), leaving its handler installed.", sig);
+}
+
+/* the test waits for a child of a program that has none yet: it is still reading its input */
+static void explain_no_child(struct run *r, const struct started *s, const struct box_proc *p)
+{
+	struct pinfo pi;
+	pid_t kids[4];
+
+	if (s->start->in != IN_HOLD || observe_children(p->pid, kids, 4) != 0 ||
+	    observe_proc(p->pid, &pi) < 0 || !pi.in_syscall || strcmp(pi.syscall, "read") || pi.args[0] != 0)
+		return;
+	sb_addf(&r->cause, "%s has not started its child: it is still reading its input (fd 0), which "
+		"has not ended, so it reads all of its input before it calls fork()", s->label);
+	sb_addf(&r->fix, "Call fork() before %s reads its input, so that the child runs while the "
+		"parent reads.", s->start->argv[0]);
+}
+
+/*
+ * Whether the lab's tests look at a child of PROG (a step on ID.child):
+ * then PROG is meant to fork, and having no child is news.
+ */
+static int forks_expected(struct run *r, const char *prog)
+{
+	const struct grader *g = r->e->grader;
+
+	for (int t = 0; t < g->ntests; t++)
+		for (int k = 0; k < g->tests[t].nsteps; k++) {
+			const struct step *st = &g->tests[t].steps[k];
+
+			if (st->sel != SEL_CHILD || !st->proc)
+				continue;
+			for (int j = 0; j < g->tests[t].nsteps; j++) {
+				const struct step *s0 = &g->tests[t].steps[j];
+
+				if (s0->kind == STEP_START && !strcmp(s0->proc, st->proc) &&
+				    !strcmp(s0->argv[0], prog))
+					return 1;
+			}
+		}
+	return 0;
+}
+
+/* a program ended leaving children that nobody waited for */
+static void explain_unwaited(struct run *r, const struct started *s, const struct box_proc *p)
+{
+	const char *prog = s->start->argv[0];
+
+	if (!p->done || !WIFEXITED(p->wait_status) || p->verdict.unwaited <= 0)
+		return;
+	sb_addf(&r->cause, "%s exited without waiting for every child it created: some had ended and "
+		"were never waited for", s->label);
+	sb_addf(&r->fix, "Before %s exits, call wait() or waitpid() once for each child it created: "
+		"one call reaps one child.", prog);
+}
+
+/* facts that explain the failed step itself, by what it tested */
+static void explain_step(struct run *r, const struct seen *live, int n)
+{
+	const struct step *st = r->failed_step >= 0 ? &r->t->steps[r->failed_step] : NULL;
+	struct started *s = st && st->proc ? run_find(r, st->proc) : NULL;
+	const struct box_proc *p = s ? run_boxproc(r, s) : NULL;
+
+	if (!p)
+		return;
+	if (st->cond.kind == COND_OUTPUT && !p->done) {
+		explain_unwritten(r, st, p, live, n);
+		if (!r->cause.len && s->start->pkind == PROC_STUDENT && forks_expected(r, s->start->argv[0]))
+			explain_no_child(r, s, p);
+	}
+	else if (st->cond.kind == COND_SIGBLK && st->sel == SEL_SELF && !p->done)
+		explain_ignored(r, st, s, p);
+	else if (st->cond.kind == COND_BLOCKED && st->sel == SEL_CHILD && !p->done)
+		explain_no_child(r, s, p);
+	else if (st->cond.kind == COND_UNWAITED)
+		explain_unwaited(r, s, p);
 }
