@@ -70,8 +70,7 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 	s->start = st;
 	s->idx = -1;
 	s->in_fd = -1;
-	snprintf(s->label, sizeof(s->label), "%s%s", prog,
-		 st->pkind == PROC_REFERENCE ? " (reference)" : "");
+	explain_label(r->t, st, s->label, sizeof(s->label));
 	if (st->pkind == PROC_STUDENT) {
 		int built = 0;
 
@@ -237,6 +236,25 @@ static int64_t step_deadline(struct run *r, const struct step *st)
 }
 
 /*
+ * How much of what happened is the cause: its first line, up to the
+ * first ": " that is not inside a quote ("the stderr of pipeline does not
+ * contain \"pipeline: CMD: ...\"" keeps its quote whole).
+ */
+static size_t cause_len(const char *why)
+{
+	int quoted = 0;
+	size_t i;
+
+	for (i = 0; why[i] && why[i] != '\n'; i++) {
+		if (why[i] == '"' && (i == 0 || why[i - 1] != '\\'))
+			quoted = !quoted;
+		else if (why[i] == ':' && !quoted)
+			break;
+	}
+	return i;
+}
+
+/*
  * A failed wait or expect, told in the student's terms (explain.c): what
  * we did and waited for, what happened, the hint when its premise holds,
  * and where every process was. The decisive finding, when there is one,
@@ -331,7 +349,7 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 		/* the hint is shown, so its author vouches for it here (its
 		 * premise held, or it has none: any failure of the step means
 		 * the same): what happened is the cause, the hint its fix */
-		sb_add(&r->cause, why->buf ? why->buf : "", strcspn(sb_str(why), "\n:"));
+		sb_add(&r->cause, why->buf ? why->buf : "", cause_len(sb_str(why)));
 		fix_from_hint(r, st);
 	}
 	sb_release(&end);
@@ -678,6 +696,9 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 	cfg.limits.output_bytes = 8 << 20;
 	cfg.limits.output_max = 64 << 20;
 	cfg.limits.tmpfs_kib = 128 * 1024;
+	/* psum's N = 64 with a pipe per child holds 64 read ends at once,
+	 * and more if it makes every pipe before forking: the lab allows both */
+	cfg.limits.open_files = 256;
 	cfg.ro_dir = e->bin_dir;
 	/* the grader's data/ is the scenario's /work: inputs, files to refuse */
 	{

@@ -327,6 +327,52 @@ static void program(struct strbuf *out, const struct step *st)
 	sb_addf(out, "`");
 }
 
+static int same_argv(char **a, char **b)
+{
+	int i;
+
+	for (i = 0; a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]))
+			return 0;
+	return !a[i] && !b[i];
+}
+
+void explain_label(const struct test *t, const struct step *start, char *buf, size_t size)
+{
+	int runs = 0, twins = 0, nth = 0;
+	struct strbuf sb = { 0 };
+	static const char *const ord[] = { "1st", "2nd", "3rd" };
+
+	for (int i = 0; i < t->nsteps; i++) {
+		const struct step *s = &t->steps[i];
+
+		if (s->kind != STEP_START || s->pkind != start->pkind || strcmp(s->argv[0], start->argv[0]))
+			continue;
+		runs++;
+		if (same_argv(s->argv, start->argv)) {
+			twins++;
+			if (s <= start)
+				nth = twins;
+		}
+	}
+	if (runs < 2) {
+		snprintf(buf, size, "%s%s", start->argv[0], start->pkind == PROC_REFERENCE ? " (reference)" : "");
+		return;
+	}
+	program(&sb, start);
+	/* "your `psum 4 12abc`" without its "your " */
+	snprintf(buf, size, "%s%s", strchr(sb_str(&sb), '`'), start->pkind == PROC_REFERENCE ? " (reference)" : "");
+	if (twins > 1) {
+		size_t len = strlen(buf);
+
+		if (nth <= 3)
+			snprintf(buf + len, size - len, " (the %s)", ord[nth - 1]);
+		else
+			snprintf(buf + len, size - len, " (the %dth)", nth);
+	}
+	sb_release(&sb);
+}
+
 /* a process some step is about, not only compared with */
 static int is_subject(const struct test *t, const char *id)
 {

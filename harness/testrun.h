@@ -111,6 +111,13 @@ void feed_add_random(struct started *s, int64_t size, unsigned seed, int letters
 void feed_pump(struct run *r, int timeout_ms);
 
 /* ---- explain.c: a failed step in the student's terms ---- */
+/*
+ * the name a started program goes by in feedback: "pipecat", "pipecat
+ * (reference)"; a test that starts one program several times names each
+ * by its command line, "`psum 4 12abc`", or by its order when those are
+ * the same, "`msg_send 1234` (the 3rd)"
+ */
+void explain_label(const struct test *t, const struct step *start, char *buf, size_t size);
 /* " with the input \"hello\\n\"", " with 1 MiB of random bytes (seed 5) as its input" */
 void explain_input(struct run *r, const struct step *start, struct strbuf *out);
 /* "fifo_recv to block in open() on f": the step's condition, subject first */
