@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/io.h"
 
 static void explain_no_eof(struct run *r, pid_t pid, const char *who);
 static void explain_no_reader(struct run *r, const struct seen *w, const struct seen *live, int n);
@@ -256,21 +259,59 @@ static int proc_field(pid_t pid, const char *file, const char *key, int base, ui
 }
 
 /*
- * We waited for output that never came, and a process that shares the
- * stdout we read is asleep having written nothing (/proc/PID/io's wchar
- * counts every byte it handed to write(), to any descriptor), or nothing
- * beyond what we received. Whatever it printed is then still in its own
- * memory: a stdio buffer, which for a pipe is sent only when full, at
- * fflush() or at exit; or it is in fread(), waiting for a whole count.
+ * Whether a process got what it should answer, so that having written
+ * nothing is news: it is blocked reading a pipe or FIFO into which
+ * another live process of the test has written (that one's wchar, in
+ * /proc/PID/io, is not 0); or the test sent it a signal it catches and
+ * the signal was delivered (caught, neither pending nor blocked).
  */
-static void explain_unwritten(struct run *r, const struct step *st, const struct box_proc *p,
-			      const struct seen *live, int n)
+static int got_input(struct run *r, const struct step *st, const struct seen *v,
+		     const struct seen *live, int n)
+{
+	struct fdinfo rd;
+
+	if (!strcmp(v->pi.syscall, "read") && observe_fd(v->pid, (int)v->pi.args[0], &rd) == 0 &&
+	    (rd.type == FDT_PIPE || rd.type == FDT_FIFO)) {
+		for (int i = 0; i < n; i++) {
+			struct fdinfo fds[64];
+			int nf = live[i].pid == v->pid ? 0 : observe_fds(live[i].pid, fds, 64);
+			uint64_t w;
+
+			for (int f = 0; f < nf; f++)
+				if (fds[f].inode == rd.inode && fds[f].access != O_RDONLY &&
+				    proc_field(live[i].pid, "io", "wchar:", 10, &w) == 0 && w > 0)
+					return 1;
+		}
+		return 0;
+	}
+	for (const struct step *k = r->t->steps; k < st; k++) {
+		int sig = k->signal;
+
+		if (k->kind == STEP_SIGNAL && k->proc && st->proc && !strcmp(k->proc, st->proc) &&
+		    (v->pi.sigcgt >> (sig - 1) & 1) && !(v->pi.sigpnd >> (sig - 1) & 1) &&
+		    !(v->pi.sigblk >> (sig - 1) & 1))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * We waited for output that never came, from a student's process that
+ * shares the stdout we read, got what it should answer (got_input), and
+ * is asleep having written nothing (/proc/PID/io's wchar counts every
+ * byte it handed to write(), to any descriptor), or nothing beyond what
+ * we received. Whatever it printed is then still in its own memory: a
+ * stdio buffer, which for a pipe is sent only when full, at fflush() or
+ * at exit; or it is in fread(), waiting for a whole count.
+ */
+static void explain_unwritten(struct run *r, const struct step *st, const struct started *s,
+			      const struct box_proc *p, const struct seen *live, int n)
 {
 	struct fdinfo ours;
 	int sharing = 0, who = -1;
 	uint64_t wchar = 0, w;
 
-	if (observe_fd(p->pid, 1, &ours) < 0 || ours.type != FDT_PIPE)
+	if (s->start->pkind != PROC_STUDENT || observe_fd(p->pid, 1, &ours) < 0 || ours.type != FDT_PIPE)
 		return;
 	for (int i = 0; i < n; i++) {
 		struct fdinfo o;
@@ -280,7 +321,8 @@ static void explain_unwritten(struct run *r, const struct step *st, const struct
 		sharing++;
 		if (who < 0 && live[i].pi.state != 'R' && live[i].pi.in_syscall &&
 		    proc_field(live[i].pid, "io", "wchar:", 10, &w) == 0 &&
-		    (w == 0 || (live[i].pid == p->pid && w == (uint64_t)(p->out.total + p->err.len)))) {
+		    (w == 0 || (live[i].pid == p->pid && w == (uint64_t)(p->out.total + p->err.len))) &&
+		    got_input(r, st, &live[i], live, n)) {
 			who = i;
 			wchar = w;
 		}
@@ -298,9 +340,10 @@ static void explain_unwritten(struct run *r, const struct step *st, const struct
 	}
 	sb_addf(&r->cause, " while we waited for it to print \"");
 	sb_add_escaped(&r->cause, st->cond.text, strlen(st->cond.text), 60);
-	sb_addf(&r->cause, "\": what it printed with printf(), fputs() or fwrite() is still in its stdio "
-		"buffer, which stdio sends only when it is full, at fflush() or at exit, because its stdout "
-		"is a pipe here, not a terminal");
+	sb_addf(&r->cause, "\", though it got %s: what it printed with printf(), fputs() or fwrite() is "
+		"still in its stdio buffer, which stdio sends only when it is full, at fflush() or at exit, "
+		"because its stdout is a pipe here, not a terminal",
+		strcmp(live[who].pi.syscall, "read") ? "the signal" : "data to read");
 	sb_addf(&r->fix, "Call fflush(stdout) after each line %s prints (or print with write(2))",
 		live[who].label);
 	if (!strcmp(live[who].pi.syscall, "read")) {
@@ -380,6 +423,84 @@ static void explain_unwaited(struct run *r, const struct started *s, const struc
 		"one call reaps one child.", prog);
 }
 
+/*
+ * Whether a key is one the tests look for (sysv conditions, premises
+ * included) in test t, or in any test of the lab (t NULL); *first is
+ * the first such key met.
+ */
+static int key_tested(const struct grader *g, const struct test *t, long key, long *first)
+{
+	for (int i = 0; i < (t ? 1 : g->ntests); i++) {
+		const struct test *ti = t ? t : &g->tests[i];
+
+		for (int k = 0; k < ti->nsteps; k++) {
+			const struct step *st = &ti->steps[k];
+
+			for (int w = 0; w < 2 && st; w++, st = st->when) {
+				if (st->cond.kind != COND_SYSV || st->cond.sysv == SYSV_NONE)
+					continue;
+				if (!*first)
+					*first = st->cond.key;
+				if ((unsigned)st->cond.key == (unsigned)key)
+					return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * A SysV object under a key no test uses, while the tests look for
+ * their objects under the KEY they pass: the programs made their key
+ * some other way (ftok(), a constant) instead of using KEY itself, so
+ * that they never meet the other half. Read from the box's
+ * /proc/sysvipc, as cond.c reads it.
+ */
+static void explain_foreign_key(struct run *r)
+{
+	static const char *const files[] = { "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem" };
+	static const char *const names[] = { "message queue", "shared memory segment", "semaphore set" };
+	static const char *const calls[] = { "msgget()", "shmget()", "semget()" };
+
+	for (int k = 0; k < 3; k++) {
+		int fd = box_open(r->box, files[k]);
+		char buf[8192], *save = NULL;
+		ssize_t n;
+
+		if (fd < 0)
+			continue;
+		n = xread_full(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			long key, id, want = 0;
+			unsigned long mode;
+
+			if (sscanf(l, "%ld %ld %lo", &key, &id, &mode) < 3 || key == 0 ||
+			    key_tested(r->e->grader, NULL, key, &(long){ 0 }))
+				continue;
+			/* the key this test passes, or else the lab's first */
+			key_tested(r->e->grader, r->t, 0, &want);
+			if (!want)
+				key_tested(r->e->grader, NULL, 0, &want);
+			if (!want)
+				continue;
+			/* the key itself only for the author: ftok()'s changes from box to box,
+			 * and one cause is one text */
+			sb_addf(&r->cause, "the %s your program made is not under the key 0x%lx (the KEY %ld "
+				"we passed) but under another: it computes its key from KEY some other way "
+				"(ftok(), or a number of its own) instead of using KEY itself, so it never "
+				"meets the other program", names[k], (unsigned long)(unsigned)want, want);
+			sb_addf(&r->debug, "%sa %s with key 0x%lx (id %ld), which no test uses\n",
+				r->debug.len && r->debug.buf[r->debug.len - 1] != '\n' ? "\n" : "", names[k],
+				(unsigned long)(unsigned)key, id);
+			sb_addf(&r->fix, "Use KEY itself as the key_t, read with strtol(KEY, NULL, 0), in %s "
+				"and every other *get() call.", calls[k]);
+			return;
+		}
+	}
+}
+
 /* facts that explain the failed step itself, by what it tested */
 static void explain_step(struct run *r, const struct seen *live, int n)
 {
@@ -387,10 +508,12 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 	struct started *s = st && st->proc ? run_find(r, st->proc) : NULL;
 	const struct box_proc *p = s ? run_boxproc(r, s) : NULL;
 
-	if (!p)
+	if (st)
+		explain_foreign_key(r);
+	if (!p || r->cause.len)
 		return;
 	if (st->cond.kind == COND_OUTPUT && !p->done) {
-		explain_unwritten(r, st, p, live, n);
+		explain_unwritten(r, st, s, p, live, n);
 		if (!r->cause.len && s->start->pkind == PROC_STUDENT && forks_expected(r, s->start->argv[0]))
 			explain_no_child(r, s, p);
 	}
