@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/msg.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,6 +97,19 @@ void diagnose(struct run *r, struct strbuf *sb)
 				ends[e].ino, sb_str(&ends[e].who));
 		}
 		sb_release(&ends[e].who);
+	}
+	/* what a program still running had printed, unless the step is about its output */
+	for (int i = 0; i < r->n; i++) {
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		const struct step *st = r->failed_step >= 0 ? &r->t->steps[r->failed_step] : NULL;
+
+		if (!p || p->done || !p->out.len || !st ||
+		    (st->proc && !strcmp(st->proc, r->procs[i].start->proc) &&
+		     (st->cond.kind == COND_OUTPUT || st->cond.kind == COND_STDOUT)))
+			continue;
+		sb_addf(sb, "\n  %s had printed so far: \"", r->procs[i].label);
+		sb_add_escaped(sb, p->out.data, p->out.len, 200);
+		sb_addf(sb, "\"");
 	}
 	for (int i = 0; i < r->n; i++) {
 		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
@@ -501,6 +515,64 @@ static void explain_foreign_key(struct run *r)
 	}
 }
 
+/* the reference program that is this live process, if it is one */
+static const struct box_proc *reference_of(struct run *r, pid_t pid)
+{
+	for (int j = 0; j < r->n; j++) {
+		const struct box_proc *bp = run_boxproc(r, &r->procs[j]);
+
+		if (bp && bp->pid == pid && r->procs[j].start->pkind == PROC_REFERENCE)
+			return bp;
+	}
+	return NULL;
+}
+
+/*
+ * Our msg_recv asleep in msgrcv() for a type (msgtyp > 0, or < 0), having
+ * received nothing yet, on a queue that holds messages: none of them is
+ * of the type asked for, so their sender gave them other types than its
+ * lines said (a struct without a leading long mtype garbles them). Only
+ * for the reference, which asks for the type it was told; and only
+ * before it received anything, since a receiver that has taken the
+ * matching messages rightly waits for more. The queue's message count
+ * is the box's /proc/sysvipc/msg.
+ */
+static void explain_unmatched(struct run *r, const struct seen *live, int n)
+{
+	for (int i = 0; i < n && !r->cause.len; i++) {
+		const struct pinfo *pi = &live[i].pi;
+		const struct box_proc *bp = reference_of(r, live[i].pid);
+		long typ = (long)pi->args[3];
+		char buf[8192], *save = NULL;
+		ssize_t got;
+		int fd;
+
+		if (!bp || bp->out.total || !pi->in_syscall || pi->state == 'R' ||
+		    strcmp(pi->syscall, "msgrcv") || typ == 0 || (pi->args[4] & MSG_EXCEPT))
+			continue;
+		fd = box_open(r->box, "/proc/sysvipc/msg");
+		if (fd < 0)
+			continue;
+		got = xread_full(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[got > 0 ? got : 0] = '\0';
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			long key, id, cbytes, qnum;
+			unsigned long mode;
+
+			if (sscanf(l, "%ld %ld %lo %ld %ld", &key, &id, &mode, &cbytes, &qnum) < 5 ||
+			    id != (long)pi->args[0] || qnum <= 0)
+				continue;
+			sb_addf(&r->cause, "%s is blocked in msgrcv() asking for type %ld%s while the queue "
+				"with key 0x%lx holds %ld message%s: none of them has %s type, so their sender "
+				"gave them other types than its input lines said", live[i].label, typ < 0 ? -typ : typ, typ < 0 ? " or lower" : "",
+				(unsigned long)(unsigned)key, qnum, qnum == 1 ? "" : "s",
+				typ < 0 ? "such a" : "that");
+			break;
+		}
+	}
+}
+
 /* facts that explain the failed step itself, by what it tested */
 static void explain_step(struct run *r, const struct seen *live, int n)
 {
@@ -510,6 +582,14 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 
 	if (st)
 		explain_foreign_key(r);
+	if (!r->cause.len)
+		explain_unmatched(r, live, n);
+	/* a cause of ours without a fix: the step's hint, when it is shown, is one */
+	if (st && r->cause.len && !r->fix.len && explain_hint_applies(r, st)) {
+		size_t hl = strlen(st->hint);
+
+		sb_addf(&r->fix, "%s%s", st->hint, hl && !strchr(".!?", st->hint[hl - 1]) ? "." : "");
+	}
 	if (!p || r->cause.len)
 		return;
 	if (st->cond.kind == COND_OUTPUT && !p->done) {
