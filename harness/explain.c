@@ -360,15 +360,18 @@ void explain_label(const struct test *t, const struct step *start, char *buf, si
 		return;
 	}
 	program(&sb, start);
-	/* "your `psum 4 12abc`" without its "your " */
-	snprintf(buf, size, "%s%s", strchr(sb_str(&sb), '`'), start->pkind == PROC_REFERENCE ? " (reference)" : "");
-	if (twins > 1) {
+	/* "your `psum 4 12abc`" without its "your "; "(reference, the 2nd)" */
+	snprintf(buf, size, "%s", strchr(sb_str(&sb), '`'));
+	if (twins > 1 || start->pkind == PROC_REFERENCE) {
 		size_t len = strlen(buf);
+		char nthw[32] = "";
 
-		if (nth <= 3)
-			snprintf(buf + len, size - len, " (the %s)", ord[nth - 1]);
-		else
-			snprintf(buf + len, size - len, " (the %dth)", nth);
+		if (twins > 1 && nth <= 3)
+			snprintf(nthw, sizeof(nthw), "the %s", ord[nth - 1]);
+		else if (twins > 1)
+			snprintf(nthw, sizeof(nthw), "the %dth", nth);
+		snprintf(buf + len, size - len, " (%s%s%s)", start->pkind == PROC_REFERENCE ? "reference" : "",
+			 start->pkind == PROC_REFERENCE && nthw[0] ? ", " : "", nthw);
 	}
 	sb_release(&sb);
 }
