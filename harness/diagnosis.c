@@ -424,15 +424,19 @@ static int forks_expected(struct run *r, const char *prog)
 	return 0;
 }
 
-/* a program ended leaving children that nobody waited for */
+/*
+ * A program that exited before every child it created had ended and been
+ * waited for: some had ended (zombies the box's init reaped) or were still
+ * running. Which of the two a run shows is the children's timing, so the
+ * cause is said the same way for both.
+ */
 static void explain_unwaited(struct run *r, const struct started *s, const struct box_proc *p)
 {
 	const char *prog = s->start->argv[0];
 
-	if (!p->done || !WIFEXITED(p->wait_status) || p->verdict.unwaited <= 0)
+	if (!p->done || !WIFEXITED(p->wait_status) || (p->verdict.unwaited <= 0 && p->verdict.leftover <= 0))
 		return;
-	sb_addf(&r->cause, "%s exited without waiting for every child it created: some had ended and "
-		"were never waited for", s->label);
+	sb_addf(&r->cause, "%s exited without waiting for every child it created", s->label);
 	sb_addf(&r->fix, "Before %s exits, call wait() or waitpid() once for each child it created: "
 		"one call reaps one child.", prog);
 }
@@ -601,6 +605,6 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 		explain_ignored(r, st, s, p);
 	else if (st->cond.kind == COND_BLOCKED && st->sel == SEL_CHILD && !p->done)
 		explain_no_child(r, s, p);
-	else if (st->cond.kind == COND_UNWAITED)
+	else if (st->cond.kind == COND_UNWAITED || st->cond.kind == COND_ORPHANS)
 		explain_unwaited(r, s, p);
 }
