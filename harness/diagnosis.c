@@ -441,6 +441,20 @@ static void explain_unwaited(struct run *r, const struct started *s, const struc
 		"one call reaps one child.", prog);
 }
 
+/* a file of the box's /proc (its IPC namespace's sysvipc) as a string */
+static int read_box_file(struct run *r, const char *path, char *buf, size_t size)
+{
+	int fd = box_open(r->box, path);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = xread_full(fd, buf, size - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return 0;
+}
+
 /*
  * Whether a key is one the tests look for (sysv conditions, premises
  * included) in test t, or in any test of the lab (t NULL); *first is
@@ -481,15 +495,10 @@ static void explain_foreign_key(struct run *r)
 	static const char *const calls[] = { "msgget()", "shmget()", "semget()" };
 
 	for (int k = 0; k < 3; k++) {
-		int fd = box_open(r->box, files[k]);
 		char buf[8192], *save = NULL;
-		ssize_t n;
 
-		if (fd < 0)
+		if (read_box_file(r, files[k], buf, sizeof(buf)) < 0)
 			continue;
-		n = xread_full(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = '\0';
 		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			long key, id, want = 0;
 			unsigned long mode;
@@ -548,18 +557,11 @@ static void explain_unmatched(struct run *r, const struct seen *live, int n)
 		const struct box_proc *bp = reference_of(r, live[i].pid);
 		long typ = (long)pi->args[3];
 		char buf[8192], *save = NULL;
-		ssize_t got;
-		int fd;
 
 		if (!bp || bp->out.total || !pi->in_syscall || pi->state == 'R' ||
-		    strcmp(pi->syscall, "msgrcv") || typ == 0 || (pi->args[4] & MSG_EXCEPT))
+		    strcmp(pi->syscall, "msgrcv") || typ == 0 || (pi->args[4] & MSG_EXCEPT) ||
+		    read_box_file(r, "/proc/sysvipc/msg", buf, sizeof(buf)) < 0)
 			continue;
-		fd = box_open(r->box, "/proc/sysvipc/msg");
-		if (fd < 0)
-			continue;
-		got = xread_full(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[got > 0 ? got : 0] = '\0';
 		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			long key, id, cbytes, qnum;
 			unsigned long mode;
