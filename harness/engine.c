@@ -236,25 +236,6 @@ static int64_t step_deadline(struct run *r, const struct step *st)
 }
 
 /*
- * How much of what happened is the cause: its first line, up to the
- * first ": " that is not inside a quote ("the stderr of pipeline does not
- * contain \"pipeline: CMD: ...\"" keeps its quote whole).
- */
-static size_t cause_len(const char *why)
-{
-	int quoted = 0;
-	size_t i;
-
-	for (i = 0; why[i] && why[i] != '\n'; i++) {
-		if (why[i] == '"' && (i == 0 || why[i - 1] != '\\'))
-			quoted = !quoted;
-		else if (why[i] == ':' && !quoted)
-			break;
-	}
-	return i;
-}
-
-/*
  * A failed wait or expect, told in the student's terms (explain.c): what
  * we did and waited for, what happened, the hint when its premise holds,
  * and where every process was. The decisive finding, when there is one,
@@ -349,7 +330,7 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 		/* the hint is shown, so its author vouches for it here (its
 		 * premise held, or it has none: any failure of the step means
 		 * the same): what happened is the cause, the hint its fix */
-		sb_add(&r->cause, why->buf ? why->buf : "", cause_len(sb_str(why)));
+		explain_cause(sb_str(why), &r->cause);
 		fix_from_hint(r, st);
 	}
 	sb_release(&end);

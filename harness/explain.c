@@ -461,6 +461,38 @@ void explain_story(struct run *r, int failed, struct strbuf *out)
 	sb_addf(out, ".");
 }
 
+/* the quoted text after MARK in s, with its quotes, up to the end of its line */
+static size_t quoted_after(const char *s, const char *mark, const char **at)
+{
+	const char *m = strstr(s, mark);
+
+	if (!m)
+		return 0;
+	*at = m + strlen(mark);
+	return strcspn(*at, "\n");
+}
+
+void explain_cause(const char *why, struct strbuf *cause)
+{
+	int quoted = 0;
+	size_t i, en, gn;
+	const char *exp = NULL, *got = NULL, *line;
+
+	for (i = 0; why[i] && why[i] != '\n'; i++) {
+		if (why[i] == '"' && (i == 0 || why[i - 1] != '\\'))
+			quoted = !quoted;
+		else if (why[i] == ':' && !quoted)
+			break;
+	}
+	sb_add(cause, why, i);
+	line = strstr(why, "the first difference is at byte ");
+	en = quoted_after(why, "\n    expected: ", &exp);
+	gn = quoted_after(why, "\n    got:      ", &got);
+	if (line && (line = strstr(line, "(line ")) && en && gn && en < 140 && gn < 140)
+		sb_addf(cause, ": line %ld is %.*s where %.*s was expected", strtol(line + 6, NULL, 10),
+			(int)gn, got, (int)en, exp);
+}
+
 int explain_hint_applies(struct run *r, const struct step *st)
 {
 	struct strbuf ignore = { 0 };

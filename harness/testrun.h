@@ -124,6 +124,12 @@ void explain_input(struct run *r, const struct step *start, struct strbuf *out);
 void explain_cond(struct run *r, const struct step *st, struct strbuf *out);
 /* "We started your `fifo_recv f`, and waited up to 2 s for fifo_recv to ..." */
 void explain_story(struct run *r, int failed, struct strbuf *out);
+/*
+ * what happened, as a cause: its first line up to the first ": " outside
+ * a quote, and for output that differs, the line where it does ("line 1
+ * is \"child 0: 6\" where \"child 0: 10\" was expected")
+ */
+void explain_cause(const char *why, struct strbuf *cause);
 /* 1 if the step's hint= is to be shown: it has one, and its when= holds */
 int explain_hint_applies(struct run *r, const struct step *st);
 /* "msg_send exited with status 1", "pipecat was killed by SIGSEGV (...)" */
