@@ -200,7 +200,11 @@ static int eval_output(struct run *r, const struct subject *sub, const struct co
 	(void)r;
 	if (memmem(p->out.data, p->out.len, c->text, strlen(c->text)))
 		return 1;
-	sb_addf(why, "%s had printed \"", sub->who);
+	if (!p->out.len) {
+		sb_addf(why, "%s had printed nothing", sub->who);
+		return 0;
+	}
+	sb_addf(why, "%s had printed only \"", sub->who);
 	sb_add_escaped(why, p->out.data, p->out.len, 200);
 	sb_addf(why, "\"");
 	return 0;

@@ -8,12 +8,19 @@
 #include "../sandbox/box.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/msg.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/io.h"
 
 static void explain_no_eof(struct run *r, pid_t pid, const char *who);
 static void explain_no_reader(struct run *r, const struct seen *w, const struct seen *live, int n);
+static void explain_step(struct run *r, const struct seen *live, int n);
 
 /* how the student knows what a descriptor is: "the FIFO f", "a pipe" */
 static void fd_words(const struct fdinfo *f, char *buf, size_t size)
@@ -91,6 +98,19 @@ void diagnose(struct run *r, struct strbuf *sb)
 		}
 		sb_release(&ends[e].who);
 	}
+	/* what a program still running had printed, unless the step is about its output */
+	for (int i = 0; i < r->n; i++) {
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		const struct step *st = r->failed_step >= 0 ? &r->t->steps[r->failed_step] : NULL;
+
+		if (!p || p->done || !p->out.len || !st ||
+		    (st->proc && !strcmp(st->proc, r->procs[i].start->proc) &&
+		     (st->cond.kind == COND_OUTPUT || st->cond.kind == COND_STDOUT)))
+			continue;
+		sb_addf(sb, "\n  %s had printed so far: \"", r->procs[i].label);
+		sb_add_escaped(sb, p->out.data, p->out.len, 200);
+		sb_addf(sb, "\"");
+	}
 	for (int i = 0; i < r->n; i++) {
 		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
 		struct strbuf end = { 0 };
@@ -108,6 +128,8 @@ void diagnose(struct run *r, struct strbuf *sb)
 		explain_no_eof(r, live[i].pid, live[i].label);
 	for (int i = 0; i < n; i++)
 		explain_no_reader(r, &live[i], live, n);
+	if (!r->cause.len)
+		explain_step(r, live, n);
 }
 
 /*
@@ -226,4 +248,365 @@ static void explain_no_reader(struct run *r, const struct seen *w, const struct 
 	sb_addf(&r->fix, "Have a process read that pipe while %s writes to it: start the reader before "
 		"waiting for the writer, and close the read end in every process that does not read it.",
 		w->label);
+}
+
+
+/* a "Key:\t<number>" line of /proc/PID/FILE (io: decimal, status: hex) */
+static int proc_field(pid_t pid, const char *file, const char *key, int base, uint64_t *out)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	FILE *f;
+	int found = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen)) {
+			*out = strtoull(line + klen, NULL, base);
+			found = 0;
+		}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Whether a process got what it should answer, so that having written
+ * nothing is news: it is blocked reading a pipe or FIFO into which
+ * another live process of the test has written (that one's wchar, in
+ * /proc/PID/io, is not 0); or the test sent it a signal it catches and
+ * the signal was delivered (caught, neither pending nor blocked).
+ */
+static int got_input(struct run *r, const struct step *st, const struct seen *v,
+		     const struct seen *live, int n)
+{
+	struct fdinfo rd;
+
+	if (!strcmp(v->pi.syscall, "read") && observe_fd(v->pid, (int)v->pi.args[0], &rd) == 0 &&
+	    (rd.type == FDT_PIPE || rd.type == FDT_FIFO)) {
+		for (int i = 0; i < n; i++) {
+			struct fdinfo fds[64];
+			int nf = live[i].pid == v->pid ? 0 : observe_fds(live[i].pid, fds, 64);
+			uint64_t w;
+
+			for (int f = 0; f < nf; f++)
+				if (fds[f].inode == rd.inode && fds[f].access != O_RDONLY &&
+				    proc_field(live[i].pid, "io", "wchar:", 10, &w) == 0 && w > 0)
+					return 1;
+		}
+		return 0;
+	}
+	for (const struct step *k = r->t->steps; k < st; k++) {
+		int sig = k->signal;
+
+		if (k->kind == STEP_SIGNAL && k->proc && st->proc && !strcmp(k->proc, st->proc) &&
+		    (v->pi.sigcgt >> (sig - 1) & 1) && !(v->pi.sigpnd >> (sig - 1) & 1) &&
+		    !(v->pi.sigblk >> (sig - 1) & 1))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * We waited for output that never came, from a student's process that
+ * shares the stdout we read, got what it should answer (got_input), and
+ * is asleep having written nothing (/proc/PID/io's wchar counts every
+ * byte it handed to write(), to any descriptor), or nothing beyond what
+ * we received. Whatever it printed is then still in its own memory: a
+ * stdio buffer, which for a pipe is sent only when full, at fflush() or
+ * at exit; or it is in fread(), waiting for a whole count.
+ */
+static void explain_unwritten(struct run *r, const struct step *st, const struct started *s,
+			      const struct box_proc *p, const struct seen *live, int n)
+{
+	struct fdinfo ours;
+	int sharing = 0, who = -1;
+	uint64_t wchar = 0, w;
+
+	if (s->start->pkind != PROC_STUDENT || observe_fd(p->pid, 1, &ours) < 0 || ours.type != FDT_PIPE)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct fdinfo o;
+
+		if (observe_fd(live[i].pid, 1, &o) < 0 || o.inode != ours.inode)
+			continue;
+		sharing++;
+		if (who < 0 && live[i].pi.state != 'R' && live[i].pi.in_syscall &&
+		    proc_field(live[i].pid, "io", "wchar:", 10, &w) == 0 &&
+		    (w == 0 || (live[i].pid == p->pid && w == (uint64_t)(p->out.total + p->err.len))) &&
+		    got_input(r, st, &live[i], live, n)) {
+			who = i;
+			wchar = w;
+		}
+	}
+	/* "nothing beyond what we received" holds only if it is the one writer */
+	if (who < 0 || (wchar && sharing > 1))
+		return;
+	sb_addf(&r->cause, "%s has written nothing", live[who].label);
+	if (wchar) {
+		sb_addf(&r->cause, " since \"");
+		sb_add_escaped(&r->cause, p->out.data, p->out.len, 60);
+		sb_addf(&r->cause, "\"");
+	} else {
+		sb_addf(&r->cause, " at all (it has made no write() call)");
+	}
+	sb_addf(&r->cause, " while we waited for it to print \"");
+	sb_add_escaped(&r->cause, st->cond.text, strlen(st->cond.text), 60);
+	sb_addf(&r->cause, "\", though it got %s: what it printed with printf(), fputs() or fwrite() is "
+		"still in its stdio buffer, which stdio sends only when it is full, at fflush() or at exit, "
+		"because its stdout is a pipe here, not a terminal",
+		strcmp(live[who].pi.syscall, "read") ? "the signal" : "data to read");
+	sb_addf(&r->fix, "Call fflush(stdout) after each line %s prints (or print with write(2))",
+		live[who].label);
+	if (!strcmp(live[who].pi.syscall, "read")) {
+		sb_addf(&r->cause, "; or it is still in fread(), which returns only when its whole count "
+			"has arrived");
+		sb_addf(&r->fix, "; and read with read(2), which returns what has arrived, not with fread()");
+	}
+	sb_addf(&r->fix, ".");
+}
+
+/* sigblk failed, and the signal is ignored: SIG_IGN taken for blocking */
+static void explain_ignored(struct run *r, const struct step *st, const struct started *s,
+			    const struct box_proc *p)
+{
+	uint64_t ign;
+	const char *sig = run_signame(st->cond.signal);
+
+	if (proc_field(p->pid, "status", "SigIgn:\t", 16, &ign) < 0 || !(ign >> (st->cond.signal - 1) & 1))
+		return;
+	sb_addf(&r->cause, "%s ignores %s (its disposition is SIG_IGN) where it should block it: an ignored "
+		"signal is thrown away when it arrives, a blocked one stays pending until it is unblocked",
+		s->label, sig);
+	sb_addf(&r->fix, "Block %s with sigprocmask(SIG_BLOCK, ...) and unblock it with "
+		"sigprocmask(SIG_UNBLOCK, ...), leaving its handler installed.", sig);
+}
+
+/* the test waits for a child of a program that has none yet: it is still reading its input */
+static void explain_no_child(struct run *r, const struct started *s, const struct box_proc *p)
+{
+	struct pinfo pi;
+	pid_t kids[4];
+
+	if (s->start->in != IN_HOLD || observe_children(p->pid, kids, 4) != 0 ||
+	    observe_proc(p->pid, &pi) < 0 || !pi.in_syscall || strcmp(pi.syscall, "read") || pi.args[0] != 0)
+		return;
+	sb_addf(&r->cause, "%s has not started its child: it is still reading its input (fd 0), which "
+		"has not ended, so it reads all of its input before it calls fork()", s->label);
+	sb_addf(&r->fix, "Call fork() before %s reads its input, so that the child runs while the "
+		"parent reads.", s->start->argv[0]);
+}
+
+/*
+ * Whether the lab's tests look at a child of PROG (a step on ID.child):
+ * then PROG is meant to fork, and having no child is news.
+ */
+static int forks_expected(struct run *r, const char *prog)
+{
+	const struct grader *g = r->e->grader;
+
+	for (int t = 0; t < g->ntests; t++)
+		for (int k = 0; k < g->tests[t].nsteps; k++) {
+			const struct step *st = &g->tests[t].steps[k];
+
+			if (st->sel != SEL_CHILD || !st->proc)
+				continue;
+			for (int j = 0; j < g->tests[t].nsteps; j++) {
+				const struct step *s0 = &g->tests[t].steps[j];
+
+				if (s0->kind == STEP_START && !strcmp(s0->proc, st->proc) &&
+				    !strcmp(s0->argv[0], prog))
+					return 1;
+			}
+		}
+	return 0;
+}
+
+/*
+ * A program that exited before every child it created had ended and been
+ * waited for: some had ended (zombies the box's init reaped) or were still
+ * running. Which of the two a run shows is the children's timing, so the
+ * cause is said the same way for both.
+ */
+static void explain_unwaited(struct run *r, const struct started *s, const struct box_proc *p)
+{
+	const char *prog = s->start->argv[0];
+
+	if (!p->done || !WIFEXITED(p->wait_status) || (p->verdict.unwaited <= 0 && p->verdict.leftover <= 0))
+		return;
+	sb_addf(&r->cause, "%s exited without waiting for every child it created", s->label);
+	sb_addf(&r->fix, "Before %s exits, call wait() or waitpid() once for each child it created: "
+		"one call reaps one child.", prog);
+}
+
+/* a file of the box's /proc (its IPC namespace's sysvipc) as a string */
+static int read_box_file(struct run *r, const char *path, char *buf, size_t size)
+{
+	int fd = box_open(r->box, path);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = xread_full(fd, buf, size - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return 0;
+}
+
+/*
+ * Whether a key is one the tests look for (sysv conditions, premises
+ * included) in test t, or in any test of the lab (t NULL); *first is
+ * the first such key met.
+ */
+static int key_tested(const struct grader *g, const struct test *t, long key, long *first)
+{
+	for (int i = 0; i < (t ? 1 : g->ntests); i++) {
+		const struct test *ti = t ? t : &g->tests[i];
+
+		for (int k = 0; k < ti->nsteps; k++) {
+			const struct step *st = &ti->steps[k];
+
+			for (int w = 0; w < 2 && st; w++, st = st->when) {
+				if (st->cond.kind != COND_SYSV || st->cond.sysv == SYSV_NONE)
+					continue;
+				if (!*first)
+					*first = st->cond.key;
+				if ((unsigned)st->cond.key == (unsigned)key)
+					return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * A SysV object under a key no test uses, while the tests look for
+ * their objects under the KEY they pass: the programs made their key
+ * some other way (ftok(), a constant) instead of using KEY itself, so
+ * that they never meet the other half. Read from the box's
+ * /proc/sysvipc, as cond.c reads it.
+ */
+static void explain_foreign_key(struct run *r)
+{
+	static const char *const files[] = { "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem" };
+	static const char *const names[] = { "message queue", "shared memory segment", "semaphore set" };
+	static const char *const calls[] = { "msgget()", "shmget()", "semget()" };
+
+	for (int k = 0; k < 3; k++) {
+		char buf[8192], *save = NULL;
+
+		if (read_box_file(r, files[k], buf, sizeof(buf)) < 0)
+			continue;
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			long key, id, want = 0;
+			unsigned long mode;
+
+			if (sscanf(l, "%ld %ld %lo", &key, &id, &mode) < 3 || key == 0 ||
+			    key_tested(r->e->grader, NULL, key, &(long){ 0 }))
+				continue;
+			/* the key this test passes, or else the lab's first */
+			key_tested(r->e->grader, r->t, 0, &want);
+			if (!want)
+				key_tested(r->e->grader, NULL, 0, &want);
+			if (!want)
+				continue;
+			/* the key itself only for the author: ftok()'s changes from box to box,
+			 * and one cause is one text */
+			sb_addf(&r->cause, "the %s your program made is not under the key 0x%lx (the KEY %ld "
+				"we passed) but under another: it computes its key from KEY some other way "
+				"(ftok(), or a number of its own) instead of using KEY itself, so it never "
+				"meets the other program", names[k], (unsigned long)(unsigned)want, want);
+			sb_addf(&r->debug, "%sa %s with key 0x%lx (id %ld), which no test uses\n",
+				r->debug.len && r->debug.buf[r->debug.len - 1] != '\n' ? "\n" : "", names[k],
+				(unsigned long)(unsigned)key, id);
+			sb_addf(&r->fix, "Use KEY itself as the key_t, read with strtol(KEY, NULL, 0), in %s "
+				"and every other *get() call.", calls[k]);
+			return;
+		}
+	}
+}
+
+/* the reference program that is this live process, if it is one */
+static const struct box_proc *reference_of(struct run *r, pid_t pid)
+{
+	for (int j = 0; j < r->n; j++) {
+		const struct box_proc *bp = run_boxproc(r, &r->procs[j]);
+
+		if (bp && bp->pid == pid && r->procs[j].start->pkind == PROC_REFERENCE)
+			return bp;
+	}
+	return NULL;
+}
+
+/*
+ * Our msg_recv asleep in msgrcv() for a type (msgtyp > 0, or < 0), having
+ * received nothing yet, on a queue that holds messages: none of them is
+ * of the type asked for, so their sender gave them other types than its
+ * lines said (a struct without a leading long mtype garbles them). Only
+ * for the reference, which asks for the type it was told; and only
+ * before it received anything, since a receiver that has taken the
+ * matching messages rightly waits for more. The queue's message count
+ * is the box's /proc/sysvipc/msg.
+ */
+static void explain_unmatched(struct run *r, const struct seen *live, int n)
+{
+	for (int i = 0; i < n && !r->cause.len; i++) {
+		const struct pinfo *pi = &live[i].pi;
+		const struct box_proc *bp = reference_of(r, live[i].pid);
+		long typ = (long)pi->args[3];
+		char buf[8192], *save = NULL;
+
+		if (!bp || bp->out.total || !pi->in_syscall || pi->state == 'R' ||
+		    strcmp(pi->syscall, "msgrcv") || typ == 0 || (pi->args[4] & MSG_EXCEPT) ||
+		    read_box_file(r, "/proc/sysvipc/msg", buf, sizeof(buf)) < 0)
+			continue;
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			long key, id, cbytes, qnum;
+			unsigned long mode;
+
+			if (sscanf(l, "%ld %ld %lo %ld %ld", &key, &id, &mode, &cbytes, &qnum) < 5 ||
+			    id != (long)pi->args[0] || qnum <= 0)
+				continue;
+			sb_addf(&r->cause, "%s is blocked in msgrcv() asking for type %ld%s while the queue "
+				"with key 0x%lx holds %ld message%s: none of them has %s type, so their sender "
+				"gave them other types than its input lines said", live[i].label, typ < 0 ? -typ : typ, typ < 0 ? " or lower" : "",
+				(unsigned long)(unsigned)key, qnum, qnum == 1 ? "" : "s",
+				typ < 0 ? "such a" : "that");
+			break;
+		}
+	}
+}
+
+/* facts that explain the failed step itself, by what it tested */
+static void explain_step(struct run *r, const struct seen *live, int n)
+{
+	const struct step *st = r->failed_step >= 0 ? &r->t->steps[r->failed_step] : NULL;
+	struct started *s = st && st->proc ? run_find(r, st->proc) : NULL;
+	const struct box_proc *p = s ? run_boxproc(r, s) : NULL;
+
+	if (st)
+		explain_foreign_key(r);
+	if (!r->cause.len)
+		explain_unmatched(r, live, n);
+	/* a cause of ours without a fix: the step's hint, when it is shown, is one */
+	if (st && r->cause.len && !r->fix.len && explain_hint_applies(r, st)) {
+		size_t hl = strlen(st->hint);
+
+		sb_addf(&r->fix, "%s%s", st->hint, hl && !strchr(".!?", st->hint[hl - 1]) ? "." : "");
+	}
+	if (!p || r->cause.len)
+		return;
+	if (st->cond.kind == COND_OUTPUT && !p->done) {
+		explain_unwritten(r, st, s, p, live, n);
+		if (!r->cause.len && s->start->pkind == PROC_STUDENT && forks_expected(r, s->start->argv[0]))
+			explain_no_child(r, s, p);
+	}
+	else if (st->cond.kind == COND_SIGBLK && st->sel == SEL_SELF && !p->done)
+		explain_ignored(r, st, s, p);
+	else if (st->cond.kind == COND_BLOCKED && st->sel == SEL_CHILD && !p->done)
+		explain_no_child(r, s, p);
+	else if (st->cond.kind == COND_UNWAITED || st->cond.kind == COND_ORPHANS)
+		explain_unwaited(r, s, p);
 }

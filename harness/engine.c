@@ -70,8 +70,7 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 	s->start = st;
 	s->idx = -1;
 	s->in_fd = -1;
-	snprintf(s->label, sizeof(s->label), "%s%s", prog,
-		 st->pkind == PROC_REFERENCE ? " (reference)" : "");
+	explain_label(r->t, st, s->label, sizeof(s->label));
 	if (st->pkind == PROC_STUDENT) {
 		int built = 0;
 
@@ -331,7 +330,7 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 		/* the hint is shown, so its author vouches for it here (its
 		 * premise held, or it has none: any failure of the step means
 		 * the same): what happened is the cause, the hint its fix */
-		sb_add(&r->cause, why->buf ? why->buf : "", strcspn(sb_str(why), "\n:"));
+		explain_cause(sb_str(why), &r->cause);
 		fix_from_hint(r, st);
 	}
 	sb_release(&end);
@@ -678,6 +677,9 @@ json_t *engine_run_test(struct engine *e, const struct test *t)
 	cfg.limits.output_bytes = 8 << 20;
 	cfg.limits.output_max = 64 << 20;
 	cfg.limits.tmpfs_kib = 128 * 1024;
+	/* psum's N = 64 with a pipe per child holds 64 read ends at once,
+	 * and more if it makes every pipe before forking: the lab allows both */
+	cfg.limits.open_files = 256;
 	cfg.ro_dir = e->bin_dir;
 	/* the grader's data/ is the scenario's /work: inputs, files to refuse */
 	{

@@ -327,6 +327,55 @@ static void program(struct strbuf *out, const struct step *st)
 	sb_addf(out, "`");
 }
 
+static int same_argv(char **a, char **b)
+{
+	int i;
+
+	for (i = 0; a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]))
+			return 0;
+	return !a[i] && !b[i];
+}
+
+void explain_label(const struct test *t, const struct step *start, char *buf, size_t size)
+{
+	int runs = 0, twins = 0, nth = 0;
+	struct strbuf sb = { 0 };
+	static const char *const ord[] = { "1st", "2nd", "3rd" };
+
+	for (int i = 0; i < t->nsteps; i++) {
+		const struct step *s = &t->steps[i];
+
+		if (s->kind != STEP_START || s->pkind != start->pkind || strcmp(s->argv[0], start->argv[0]))
+			continue;
+		runs++;
+		if (same_argv(s->argv, start->argv)) {
+			twins++;
+			if (s <= start)
+				nth = twins;
+		}
+	}
+	if (runs < 2) {
+		snprintf(buf, size, "%s%s", start->argv[0], start->pkind == PROC_REFERENCE ? " (reference)" : "");
+		return;
+	}
+	program(&sb, start);
+	/* "your `psum 4 12abc`" without its "your "; "(reference, the 2nd)" */
+	snprintf(buf, size, "%s", strchr(sb_str(&sb), '`'));
+	if (twins > 1 || start->pkind == PROC_REFERENCE) {
+		size_t len = strlen(buf);
+		char nthw[32] = "";
+
+		if (twins > 1 && nth <= 3)
+			snprintf(nthw, sizeof(nthw), "the %s", ord[nth - 1]);
+		else if (twins > 1)
+			snprintf(nthw, sizeof(nthw), "the %dth", nth);
+		snprintf(buf + len, size - len, " (%s%s%s)", start->pkind == PROC_REFERENCE ? "reference" : "",
+			 start->pkind == PROC_REFERENCE && nthw[0] ? ", " : "", nthw);
+	}
+	sb_release(&sb);
+}
+
 /* a process some step is about, not only compared with */
 static int is_subject(const struct test *t, const char *id)
 {
@@ -410,6 +459,38 @@ void explain_story(struct run *r, int failed, struct strbuf *out)
 		sb_addf(out, "%sexpected ", n > 1 ? ", and " : n ? " and " : "");
 	cond_words(r, fs, it, out);
 	sb_addf(out, ".");
+}
+
+/* the quoted text after MARK in s, with its quotes, up to the end of its line */
+static size_t quoted_after(const char *s, const char *mark, const char **at)
+{
+	const char *m = strstr(s, mark);
+
+	if (!m)
+		return 0;
+	*at = m + strlen(mark);
+	return strcspn(*at, "\n");
+}
+
+void explain_cause(const char *why, struct strbuf *cause)
+{
+	int quoted = 0;
+	size_t i, en, gn;
+	const char *exp = NULL, *got = NULL, *line;
+
+	for (i = 0; why[i] && why[i] != '\n'; i++) {
+		if (why[i] == '"' && (i == 0 || why[i - 1] != '\\'))
+			quoted = !quoted;
+		else if (why[i] == ':' && !quoted)
+			break;
+	}
+	sb_add(cause, why, i);
+	line = strstr(why, "the first difference is at byte ");
+	en = quoted_after(why, "\n    expected: ", &exp);
+	gn = quoted_after(why, "\n    got:      ", &got);
+	if (line && (line = strstr(line, "(line ")) && en && gn && en < 140 && gn < 140)
+		sb_addf(cause, ": line %ld is %.*s where %.*s was expected", strtol(line + 6, NULL, 10),
+			(int)gn, got, (int)en, exp);
 }
 
 int explain_hint_applies(struct run *r, const struct step *st)

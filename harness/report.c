@@ -563,6 +563,35 @@ static struct str sb_view(const struct strbuf *sb)
 	return (struct str){ sb->buf ? sb->buf : "", sb->len };
 }
 
+/*
+ * Why a wait stopped before its deadline is said in full once; a later
+ * test says it in a few words ("We stopped waiting after 0.01 s: nothing
+ * could change any more."), so that no report repeats the paragraph.
+ */
+static void shorten_said(struct strbuf *text, int *said)
+{
+	static const char head[] = "Nothing could change any more (every process left was waiting for "
+				   "another), so we stopped waiting after ";
+	char *at = text->buf ? strstr(text->buf, head) : NULL, *num, *end;
+	struct strbuf out = { 0 };
+
+	if (!at || (at != text->buf && at[-1] != '\n'))
+		return;
+	if (!*said) {
+		*said = 1;
+		return;
+	}
+	num = at + sizeof(head) - 1;
+	end = strchr(num, '\n');
+	end = end ? end : num + strlen(num);
+	sb_add(&out, text->buf, (size_t)(at - text->buf));
+	sb_addf(&out, "We stopped waiting after %.*s s: nothing could change any more.",
+		(int)strcspn(num, " "), num);
+	sb_add(&out, end, strlen(end));
+	sb_release(text);
+	*text = out;
+}
+
 static void classify(struct tinfo *ti, const struct report_options *opt)
 {
 	const json_t *nc = json_object_get(ti->t, "not_checked");
@@ -704,6 +733,7 @@ static int view_make(struct view *v, const json_t *r, const struct report_option
 {
 	const json_t *tests = json_object_get(r, "tests"), *t;
 	size_t i;
+	int said_stopped = 0;
 
 	memset(v, 0, sizeof(*v));
 	v->opt = opt;
@@ -727,6 +757,10 @@ static int view_make(struct view *v, const json_t *r, const struct report_option
 		classify(ti, opt);
 	}
 	group_tests(v);
+	/* in the order printed, among the tests that tell their whole story */
+	for (i = 0; i < v->n && !opt->debug; i++)
+		if (v->tests[i].failed && (v->tests[i].group < 0 || v->groups[v->tests[i].group].first == (int)i))
+			shorten_said(&v->tests[i].text, &said_stopped);
 	return 0;
 }
 

@@ -111,12 +111,25 @@ void feed_add_random(struct started *s, int64_t size, unsigned seed, int letters
 void feed_pump(struct run *r, int timeout_ms);
 
 /* ---- explain.c: a failed step in the student's terms ---- */
+/*
+ * the name a started program goes by in feedback: "pipecat", "pipecat
+ * (reference)"; a test that starts one program several times names each
+ * by its command line, "`psum 4 12abc`", or by its order when those are
+ * the same, "`msg_send 1234` (the 3rd)"
+ */
+void explain_label(const struct test *t, const struct step *start, char *buf, size_t size);
 /* " with the input \"hello\\n\"", " with 1 MiB of random bytes (seed 5) as its input" */
 void explain_input(struct run *r, const struct step *start, struct strbuf *out);
 /* "fifo_recv to block in open() on f": the step's condition, subject first */
 void explain_cond(struct run *r, const struct step *st, struct strbuf *out);
 /* "We started your `fifo_recv f`, and waited up to 2 s for fifo_recv to ..." */
 void explain_story(struct run *r, int failed, struct strbuf *out);
+/*
+ * what happened, as a cause: its first line up to the first ": " outside
+ * a quote, and for output that differs, the line where it does ("line 1
+ * is \"child 0: 6\" where \"child 0: 10\" was expected")
+ */
+void explain_cause(const char *why, struct strbuf *cause);
 /* 1 if the step's hint= is to be shown: it has one, and its when= holds */
 int explain_hint_applies(struct run *r, const struct step *st);
 /* "msg_send exited with status 1", "pipecat was killed by SIGSEGV (...)" */
