@@ -157,8 +157,10 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
  * would cost points on some runs and not on others. The program's output
  * and anything else the scenario waited for have already happened, so
  * waiting here changes nothing but when within that quiet moment we send.
+ * A program goes from its printf() to pause() in microseconds of CPU;
+ * 20 ms without a sleep is a loop.
  */
-#define SETTLE_CPU_MS 50
+#define SETTLE_CPU_MS 20
 #define SETTLE_MAX_MS 2000
 
 static void settle(struct run *r, pid_t pid)

@@ -451,7 +451,7 @@ int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, st
  * When can a correct program be cut short? Only if, alone in the box, it
  * computes without a single sleep and without reading or writing a byte
  * for more than ten times what the reference needs for the whole step,
- * and more than a quarter of a second of CPU. That is a choice, not a
+ * and more than a tenth of a second of CPU. That is a choice, not a
  * proof: a quadratic loop over an input it has read would lose a step it
  * might have passed before the deadline. The labs' computations
  * (psum's sums to 10^9, semcount's workers at ITER 10^7) run in children

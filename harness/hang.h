@@ -34,10 +34,10 @@ int hang_stuck(struct run *r, struct hang_watch *w);
 /*
  * 1 when the process a `wait ID blocked ...` step waits for has burnt
  * HANG_SPIN_CPU_MS of CPU without going to sleep once: it spins where it
- * should block; why says so ("p was running, not blocked: it used 200 ms
+ * should block; why says so ("p was running, not blocked: it used 100 ms
  * of CPU in 0.25 s").
  */
-#define HANG_SPIN_CPU_MS 200
+#define HANG_SPIN_CPU_MS 100
 int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, struct strbuf *why);
 
 /*
@@ -48,7 +48,7 @@ int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, st
  * moving a byte.
  */
 #define HANG_END_FACTOR 10
-#define HANG_END_FLOOR_MS 250
+#define HANG_END_FLOOR_MS 100
 struct hang_end {
 	pid_t pid;
 	int64_t bound;		/* ms of CPU; -1: never cut short */
