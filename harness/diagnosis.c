@@ -579,6 +579,131 @@ static void explain_unmatched(struct run *r, const struct seen *live, int n)
 	}
 }
 
+/* the line after the one at l, or end */
+static const char *next_line(const char *l, const char *end)
+{
+	const char *nl = memchr(l, '\n', end - l);
+
+	return nl ? nl + 1 : end;
+}
+
+/*
+ * The text our sender was given for a message of this type: the rest
+ * of a line "TYPE TEXT" of a reference's stdin= text, TEXT not empty.
+ */
+static const char *sent_text(struct run *r, long type, size_t *len)
+{
+	for (int j = 0; j < r->n; j++) {
+		const struct step *s = r->procs[j].start;
+		const char *l = s->in_text, *end = l ? l + s->in_len : NULL;
+
+		if (s->pkind != PROC_REFERENCE || s->in != IN_TEXT || !l)
+			continue;
+		for (; l < end; l = next_line(l, end)) {
+			char *after;
+			const char *nl;
+
+			if (strtol(l, &after, 10) != type || after == l || *after != ' ' ||
+			    after + 1 >= end || after[1] == '\n')
+				continue;
+			nl = memchr(after + 1, '\n', end - after - 1);
+			*len = (nl ? nl : end) - after - 1;
+			return after + 1;
+		}
+	}
+	return NULL;
+}
+
+/* whether some test of the lab looks at a message queue: its programs send messages */
+static int lab_sends_messages(const struct grader *g)
+{
+	for (int i = 0; i < g->ntests; i++)
+		for (int k = 0; k < g->tests[i].nsteps; k++)
+			for (const struct step *st = &g->tests[i].steps[k]; st; st = st->when)
+				if (st->cond.kind == COND_SYSV && st->cond.sysv == SYSV_MSG)
+					return 1;
+	return 0;
+}
+
+/* a message type as a long can hold it and an int cannot: its high 4 bytes, as text */
+static int type_with_text(unsigned long long v, char text[5])
+{
+	if (v >> 32 == 0 || (v & 0xffffffffu) == 0 || (v & 0xffffffffu) > 0x7fffffffu)
+		return 0;
+	for (int b = 0; b < 4; b++) {
+		unsigned char c = (unsigned char)(v >> (32 + 8 * b));
+
+		if (b == 0 ? c < 0x20 || c > 0x7e : c && (c < 0x20 || c > 0x7e))
+			return 0;
+		text[b] = (char)c;
+	}
+	text[4] = '\0';
+	return 1;
+}
+
+/*
+ * A message struct whose type is an int, where msgsnd() and msgrcv()
+ * read and write a long mtype (8 bytes) before the text. Seen from either
+ * side, by what our half of the test printed or was given:
+ * - our receiver printed a type whose low 4 bytes are a small type and
+ *   whose high 4 bytes are characters: the sender's text began 4 bytes
+ *   into what msgsnd() took for the type;
+ * - the student's receiver printed a line "TYPE " with an empty text for
+ *   a type our sender sent with a text: msgrcv()'s long mtype covered the
+ *   text's first 4 bytes (zeros for a small type).
+ */
+static void explain_int_mtype(struct run *r)
+{
+	/* numbers a program prints mean message types only where there are messages */
+	if (!lab_sends_messages(r->e->grader))
+		return;
+	for (int i = 0; i < r->n && !r->cause.len; i++) {
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		const char *l, *end;
+
+		if (!p || !p->out.len)
+			continue;
+		end = p->out.data + p->out.len;
+		for (l = p->out.data; l < end && !r->cause.len;
+		     l = next_line(l, end)) {
+			char *after, text[5];	/* text: for the author's debug view */
+			unsigned long long v;
+			const char *sent;
+			size_t slen;
+
+			if (*l < '0' || *l > '9')
+				continue;
+			v = strtoull(l, &after, 10);
+			if (*after != ' ')
+				continue;
+			if (r->procs[i].start->pkind == PROC_REFERENCE && type_with_text(v, text)) {
+				/* numbers only vary: one cause for the summary, whatever the text */
+				sb_addf(&r->cause, "%s received a message of type %llu: its low 4 bytes are "
+					"the type %llu, and its high 4 bytes, zeros in a type, are characters of "
+					"the text. The message struct's type is an int (4 bytes) where msgsnd() "
+					"reads a long mtype (8 bytes), so the text's first 4 bytes became part of "
+					"the type", r->procs[i].label, v, v & 0xffffffffu);
+				sb_addf(&r->debug, "%sthe type's high 4 bytes: \"", r->debug.len &&
+					r->debug.buf[r->debug.len - 1] != '\n' ? "\n" : "");
+				sb_add_escaped(&r->debug, text, strlen(text), 16);
+				sb_addf(&r->debug, "\"\n");
+			} else if (r->procs[i].start->pkind == PROC_STUDENT && after + 1 < end &&
+				   after[1] == '\n' && (long)v > 0 &&
+				   (sent = sent_text(r, (long)v, &slen))) {
+				sb_addf(&r->cause, "%s printed \"%llu \", an empty text, for the message of "
+					"type %llu we sent with a text of %zu bytes: the type came through, the "
+					"text did not. msgrcv() writes a long mtype (8 bytes) at the start of the "
+					"buffer, and the struct's type is an int (4 bytes), so the mtype's high "
+					"bytes (zeros) cover the text's first 4 bytes and the text lands 4 bytes "
+					"further in", r->procs[i].label, v, v, slen);
+			} else
+				continue;
+			sb_addf(&r->fix, "mtype must be a long: struct msgbuf { long mtype; char mtext[...]; }, "
+				"in both programs.");
+		}
+	}
+}
+
 /* facts that explain the failed step itself, by what it tested */
 static void explain_step(struct run *r, const struct seen *live, int n)
 {
@@ -588,6 +713,8 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 
 	if (st)
 		explain_foreign_key(r);
+	if (st && !r->cause.len)
+		explain_int_mtype(r);
 	if (!r->cause.len)
 		explain_unmatched(r, live, n);
 	/* a cause of ours without a fix: the step's hint, when it is shown, is one */
