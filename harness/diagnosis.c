@@ -468,7 +468,7 @@ static int key_tested(const struct grader *g, const struct test *t, long key, lo
 		for (int k = 0; k < ti->nsteps; k++) {
 			const struct step *st = &ti->steps[k];
 
-			for (int w = 0; w < 2 && st; w++, st = st->when) {
+			for (; st; st = st->when) {
 				if (st->cond.kind != COND_SYSV || st->cond.sysv == SYSV_NONE)
 					continue;
 				if (!*first)
