@@ -704,6 +704,43 @@ static void explain_int_mtype(struct run *r)
 	}
 }
 
+/*
+ * /dev/shm left with files in it: each is a POSIX object a program made
+ * and never removed, named by what glibc calls it there: "sem.NAME" is
+ * sem_open("/NAME"), any other file shm_open("/FILE"). The names are the
+ * directory's own, as the failed step listed them.
+ */
+static void explain_dev_shm(struct run *r, const struct step *st)
+{
+	struct strbuf why = { 0 };
+	const char *l;
+	char name[256];
+
+	if (st->cond.kind != COND_PATH || !st->cond.type || strcmp(st->cond.type, "empty") ||
+	    !st->cond.path || strcmp(st->cond.path, "/dev/shm") || cond_eval(r, st, &why) != 0 ||
+	    !(l = strstr(sb_str(&why), "it still holds \"")) ||
+	    sscanf(l + strlen("it still holds \""), "%255[^\"]", name) != 1) {
+		sb_release(&why);
+		return;
+	}
+	if (!strncmp(name, "sem.", 4) && name[4]) {
+		sb_addf(&r->cause, "/dev/shm still holds \"%s\": the named semaphore \"/%s\" that sem_open() "
+			"created, which stays there after the program ends until sem_unlink() removes it",
+			name, name + 4);
+		sb_addf(&r->fix, "Call sem_unlink(\"/%s\") once no process will open it again (or use an "
+			"unnamed semaphore, sem_init() in a shared anonymous mapping, which leaves nothing "
+			"behind).", name + 4);
+	} else {
+		sb_addf(&r->cause, "/dev/shm still holds \"%s\": the shared memory object \"/%s\" that "
+			"shm_open() created, which stays there after the program ends until shm_unlink() "
+			"removes it", name, name);
+		sb_addf(&r->fix, "Call shm_unlink(\"/%s\") once no process will open it again.", name);
+	}
+	if (strstr(l, "\", \"") || strstr(l, " more"))
+		sb_addf(&r->cause, " (with other files beside it)");
+	sb_release(&why);
+}
+
 /* facts that explain the failed step itself, by what it tested */
 static void explain_step(struct run *r, const struct seen *live, int n)
 {
@@ -713,6 +750,8 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 
 	if (st)
 		explain_foreign_key(r);
+	if (st && !r->cause.len)
+		explain_dev_shm(r, st);
 	if (st && !r->cause.len)
 		explain_int_mtype(r);
 	if (!r->cause.len)
