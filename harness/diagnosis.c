@@ -741,6 +741,80 @@ static void explain_dev_shm(struct run *r, const struct step *st)
 	sb_release(&why);
 }
 
+/* whether the box's Unix socket with this inode is a listening one (/proc/net/unix's Flags) */
+static int unix_listens(struct run *r, unsigned long inode)
+{
+	char file[64], line[512];
+	int yes = 0;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/proc/%d/net/unix", (int)box_init_pid(r->box));
+	if (!(f = fopen(file, "re")))
+		return 0;
+	while (!yes && fgets(line, sizeof(line), f)) {
+		unsigned flags;
+		unsigned long ino;
+
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*s %*s %x %*s %*s %lu", &flags, &ino) == 2)
+			yes = ino == inode && (flags & 0x10000);	/* __SO_ACCEPTCON: listen() */
+	}
+	fclose(f);
+	return yes;
+}
+
+/* whether a process sleeps in a read of a socket descriptor: fd's number, or -1 */
+static int reading_socket(const struct seen *v)
+{
+	const struct pinfo *pi = &v->pi;
+	struct fdinfo fi;
+
+	if (!pi->in_syscall || pi->state == 'R' || (strcmp(pi->syscall, "read") &&
+	    strcmp(pi->syscall, "recvfrom") && strcmp(pi->syscall, "recvmsg")) ||
+	    observe_fd(v->pid, (int)pi->args[0], &fi) < 0 || fi.type != FDT_SOCKET)
+		return -1;
+	return (int)pi->args[0];
+}
+
+/*
+ * A server that serves one client at a time: a student's process with no
+ * child, asleep reading a connected socket while it holds a listening
+ * one, and another process of the test asleep reading its own socket (a
+ * client waiting for an answer). Until the first client leaves, the
+ * server calls accept() no more. From /proc/PID/syscall, the descriptors
+ * and the box's /proc/net/unix.
+ */
+static void explain_serial_server(struct run *r, const struct step *st, const struct seen *live, int n)
+{
+	for (int i = 0; i < n && !r->cause.len; i++) {
+		const struct box_proc *bp = reference_of(r, live[i].pid);
+		struct fdinfo fds[64];
+		int nf, conn = reading_socket(&live[i]), lfd = -1, waiter = -1;
+		pid_t kid;
+
+		if (bp || conn < 0 || observe_children(live[i].pid, &kid, 1) != 0)
+			continue;
+		nf = observe_fds(live[i].pid, fds, 64);
+		for (int f = 0; f < nf && lfd < 0; f++)
+			if (fds[f].type == FDT_SOCKET && fds[f].fd != conn && unix_listens(r, fds[f].inode))
+				lfd = fds[f].fd;
+		for (int j = 0; j < n && waiter < 0; j++)
+			if (j != i && reading_socket(&live[j]) >= 0)
+				waiter = j;
+		if (lfd < 0 || waiter < 0)
+			continue;
+		sb_addf(&r->cause, "%s serves a client itself: it is blocked in %s() on that client's "
+			"connection (fd %d), has no child, and holds its listening socket (fd %d), so it "
+			"calls accept() no more until that client leaves, and %s waits for an answer",
+			live[i].label, live[i].pi.syscall, conn, lfd, live[waiter].label);
+		/* the step's own hint, when shown, is the fix: one piece of advice */
+		if (!explain_hint_applies(r, st))
+			sb_addf(&r->fix, "After accept(), fork() a child that serves the connection while %s "
+				"goes back to accept() (the parent closes the connection, the child the "
+				"listening socket).", live[i].label);
+	}
+}
+
 /* facts that explain the failed step itself, by what it tested */
 static void explain_step(struct run *r, const struct seen *live, int n)
 {
@@ -756,6 +830,8 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 		explain_int_mtype(r);
 	if (!r->cause.len)
 		explain_unmatched(r, live, n);
+	if (st && !r->cause.len)
+		explain_serial_server(r, st, live, n);
 	/* a cause of ours without a fix: the step's hint, when it is shown, is one */
 	if (st && r->cause.len && !r->fix.len && explain_hint_applies(r, st)) {
 		size_t hl = strlen(st->hint);
