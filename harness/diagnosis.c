@@ -815,6 +815,32 @@ static void explain_serial_server(struct run *r, const struct step *st, const st
 	}
 }
 
+/*
+ * The step's program killed by a fault of its own (SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL, SIGABRT) that the test did not send: the arguments it
+ * was started with are what make it crash, and a debugger run with them
+ * shows the line.
+ */
+static void explain_crash(struct run *r, const struct started *s, const struct box_proc *p)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	int sig = WIFSIGNALED(p->wait_status) ? WTERMSIG(p->wait_status) : 0, fault = 0;
+
+	for (size_t k = 0; k < sizeof(faults) / sizeof(*faults); k++)
+		fault |= sig == faults[k];
+	for (int k = 0; fault && k < r->t->nsteps; k++)
+		if (r->t->steps[k].kind == STEP_SIGNAL && r->t->steps[k].signal == sig)
+			fault = 0;
+	if (!fault || s->start->pkind != PROC_STUDENT)
+		return;
+	/* explain_signal() says "SIGSEGV: what raises it; ..." */
+	sb_addf(&r->cause, "%s was killed by ", s->label);
+	explain_signal(sig, &r->cause);
+	sb_addf(&r->fix, "Run %s with these same arguments%s under gdb (gdb --args), or build it with "
+		"-g -fsanitize=address,undefined, to see the line where it fails.", s->start->argv[0],
+		s->start->in == IN_NULL ? "" : " and input");
+}
+
 /* facts that explain the failed step itself, by what it tested */
 static void explain_step(struct run *r, const struct seen *live, int n)
 {
@@ -840,6 +866,8 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 	}
 	if (!p || r->cause.len)
 		return;
+	if (p->done)
+		explain_crash(r, s, p);
 	if (st->cond.kind == COND_OUTPUT && !p->done) {
 		explain_unwritten(r, st, s, p, live, n);
 		if (!r->cause.len && s->start->pkind == PROC_STUDENT && forks_expected(r, s->start->argv[0]))
