@@ -841,6 +841,46 @@ static void explain_crash(struct run *r, const struct started *s, const struct b
 		s->start->in == IN_NULL ? "" : " and input");
 }
 
+/*
+ * A SysV object the test wanted gone that is still there, while another
+ * kind of object under the same key, which an earlier step of the test
+ * saw, is gone: the program removed one of the two and forgot the other.
+ * From the box's /proc/sysvipc.
+ */
+static void explain_half_removed(struct run *r, const struct step *st)
+{
+	static const char *const files[] = { NULL, "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem" };
+	static const char *const names[] = { NULL, "message queue", "shared memory segment", "semaphore set" };
+	static const char *const rmids[] = { NULL, "msgctl(id, IPC_RMID, NULL)", "shmctl(id, IPC_RMID, NULL)",
+					     "semctl(id, 0, IPC_RMID)" };
+
+	if (st->cond.kind != COND_SYSV || !st->cond.absent || st->cond.sysv == SYSV_NONE)
+		return;
+	for (int k = 0; k < r->failed_step; k++) {
+		const struct cond *c = &r->t->steps[k].cond;
+		enum sysv_kind other = c->sysv;
+		char buf[8192], *save = NULL;
+		int there = 0;
+
+		if (c->kind != COND_SYSV || c->absent || other == SYSV_NONE || other == st->cond.sysv ||
+		    (unsigned)c->key != (unsigned)st->cond.key ||
+		    read_box_file(r, files[other], buf, sizeof(buf)) < 0)
+			continue;
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			long key;
+
+			there |= sscanf(l, "%ld", &key) == 1 && (unsigned)key == (unsigned)st->cond.key;
+		}
+		if (there)
+			continue;
+		sb_addf(&r->cause, "the %s with key 0x%lx is still there, while the %s with that key, "
+			"there earlier in the test, was removed: the program that removed the %s "
+			"(%s) did not remove the %s", names[st->cond.sysv], (unsigned long)(unsigned)st->cond.key,
+			names[other], names[other], rmids[other], names[st->cond.sysv]);
+		return;
+	}
+}
+
 /* facts that explain the failed step itself, by what it tested */
 static void explain_step(struct run *r, const struct seen *live, int n)
 {
@@ -852,6 +892,8 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 		explain_foreign_key(r);
 	if (st && !r->cause.len)
 		explain_dev_shm(r, st);
+	if (st && !r->cause.len)
+		explain_half_removed(r, st);
 	if (st && !r->cause.len)
 		explain_int_mtype(r);
 	if (!r->cause.len)
