@@ -468,7 +468,7 @@ static int key_tested(const struct grader *g, const struct test *t, long key, lo
 		for (int k = 0; k < ti->nsteps; k++) {
 			const struct step *st = &ti->steps[k];
 
-			for (int w = 0; w < 2 && st; w++, st = st->when) {
+			for (; st; st = st->when) {
 				if (st->cond.kind != COND_SYSV || st->cond.sysv == SYSV_NONE)
 					continue;
 				if (!*first)
@@ -579,6 +579,308 @@ static void explain_unmatched(struct run *r, const struct seen *live, int n)
 	}
 }
 
+/* the line after the one at l, or end */
+static const char *next_line(const char *l, const char *end)
+{
+	const char *nl = memchr(l, '\n', end - l);
+
+	return nl ? nl + 1 : end;
+}
+
+/*
+ * The text our sender was given for a message of this type: the rest
+ * of a line "TYPE TEXT" of a reference's stdin= text, TEXT not empty.
+ */
+static const char *sent_text(struct run *r, long type, size_t *len)
+{
+	for (int j = 0; j < r->n; j++) {
+		const struct step *s = r->procs[j].start;
+		const char *l = s->in_text, *end = l ? l + s->in_len : NULL;
+
+		if (s->pkind != PROC_REFERENCE || s->in != IN_TEXT || !l)
+			continue;
+		for (; l < end; l = next_line(l, end)) {
+			char *after;
+			const char *nl;
+
+			if (strtol(l, &after, 10) != type || after == l || *after != ' ' ||
+			    after + 1 >= end || after[1] == '\n')
+				continue;
+			nl = memchr(after + 1, '\n', end - after - 1);
+			*len = (nl ? nl : end) - after - 1;
+			return after + 1;
+		}
+	}
+	return NULL;
+}
+
+/* whether some test of the lab looks at a message queue: its programs send messages */
+static int lab_sends_messages(const struct grader *g)
+{
+	for (int i = 0; i < g->ntests; i++)
+		for (int k = 0; k < g->tests[i].nsteps; k++)
+			for (const struct step *st = &g->tests[i].steps[k]; st; st = st->when)
+				if (st->cond.kind == COND_SYSV && st->cond.sysv == SYSV_MSG)
+					return 1;
+	return 0;
+}
+
+/* a message type as a long can hold it and an int cannot: its high 4 bytes, as text */
+static int type_with_text(unsigned long long v, char text[5])
+{
+	if (v >> 32 == 0 || (v & 0xffffffffu) == 0 || (v & 0xffffffffu) > 0x7fffffffu)
+		return 0;
+	for (int b = 0; b < 4; b++) {
+		unsigned char c = (unsigned char)(v >> (32 + 8 * b));
+
+		if (b == 0 ? c < 0x20 || c > 0x7e : c && (c < 0x20 || c > 0x7e))
+			return 0;
+		text[b] = (char)c;
+	}
+	text[4] = '\0';
+	return 1;
+}
+
+/*
+ * A message struct whose type is an int, where msgsnd() and msgrcv()
+ * read and write a long mtype (8 bytes) before the text. Seen from either
+ * side, by what our half of the test printed or was given:
+ * - our receiver printed a type whose low 4 bytes are a small type and
+ *   whose high 4 bytes are characters: the sender's text began 4 bytes
+ *   into what msgsnd() took for the type;
+ * - the student's receiver printed a line "TYPE " with an empty text for
+ *   a type our sender sent with a text: msgrcv()'s long mtype covered the
+ *   text's first 4 bytes (zeros for a small type).
+ */
+static void explain_int_mtype(struct run *r)
+{
+	/* numbers a program prints mean message types only where there are messages */
+	if (!lab_sends_messages(r->e->grader))
+		return;
+	for (int i = 0; i < r->n && !r->cause.len; i++) {
+		const struct box_proc *p = run_boxproc(r, &r->procs[i]);
+		const char *l, *end;
+
+		if (!p || !p->out.len)
+			continue;
+		end = p->out.data + p->out.len;
+		for (l = p->out.data; l < end && !r->cause.len;
+		     l = next_line(l, end)) {
+			char *after, text[5];	/* text: for the author's debug view */
+			unsigned long long v;
+			const char *sent;
+			size_t slen;
+
+			if (*l < '0' || *l > '9')
+				continue;
+			v = strtoull(l, &after, 10);
+			if (*after != ' ')
+				continue;
+			if (r->procs[i].start->pkind == PROC_REFERENCE && type_with_text(v, text)) {
+				/* numbers only vary: one cause for the summary, whatever the text */
+				sb_addf(&r->cause, "%s received a message of type %llu: its low 4 bytes are "
+					"the type %llu, and its high 4 bytes, zeros in a type, are characters of "
+					"the text. The message struct's type is an int (4 bytes) where msgsnd() "
+					"reads a long mtype (8 bytes), so the text's first 4 bytes became part of "
+					"the type", r->procs[i].label, v, v & 0xffffffffu);
+				sb_addf(&r->debug, "%sthe type's high 4 bytes: \"", r->debug.len &&
+					r->debug.buf[r->debug.len - 1] != '\n' ? "\n" : "");
+				sb_add_escaped(&r->debug, text, strlen(text), 16);
+				sb_addf(&r->debug, "\"\n");
+			} else if (r->procs[i].start->pkind == PROC_STUDENT && after + 1 < end &&
+				   after[1] == '\n' && (long)v > 0 &&
+				   (sent = sent_text(r, (long)v, &slen))) {
+				sb_addf(&r->cause, "%s printed \"%llu \", an empty text, for the message of "
+					"type %llu we sent with a text of %zu bytes: the type came through, the "
+					"text did not. msgrcv() writes a long mtype (8 bytes) at the start of the "
+					"buffer, and the struct's type is an int (4 bytes), so the mtype's high "
+					"bytes (zeros) cover the text's first 4 bytes and the text lands 4 bytes "
+					"further in", r->procs[i].label, v, v, slen);
+			} else
+				continue;
+			sb_addf(&r->fix, "mtype must be a long: struct msgbuf { long mtype; char mtext[...]; }, "
+				"in both programs.");
+		}
+	}
+}
+
+/*
+ * /dev/shm left with files in it: each is a POSIX object a program made
+ * and never removed, named by what glibc calls it there: "sem.NAME" is
+ * sem_open("/NAME"), any other file shm_open("/FILE"). The names are the
+ * directory's own, as the failed step listed them.
+ */
+static void explain_dev_shm(struct run *r, const struct step *st)
+{
+	struct strbuf why = { 0 };
+	const char *l;
+	char name[256];
+
+	if (st->cond.kind != COND_PATH || !st->cond.type || strcmp(st->cond.type, "empty") ||
+	    !st->cond.path || strcmp(st->cond.path, "/dev/shm") || cond_eval(r, st, &why) != 0 ||
+	    !(l = strstr(sb_str(&why), "it still holds \"")) ||
+	    sscanf(l + strlen("it still holds \""), "%255[^\"]", name) != 1) {
+		sb_release(&why);
+		return;
+	}
+	if (!strncmp(name, "sem.", 4) && name[4]) {
+		sb_addf(&r->cause, "/dev/shm still holds \"%s\": the named semaphore \"/%s\" that sem_open() "
+			"created, which stays there after the program ends until sem_unlink() removes it",
+			name, name + 4);
+		sb_addf(&r->fix, "Call sem_unlink(\"/%s\") once no process will open it again (or use an "
+			"unnamed semaphore, sem_init() in a shared anonymous mapping, which leaves nothing "
+			"behind).", name + 4);
+	} else {
+		sb_addf(&r->cause, "/dev/shm still holds \"%s\": the shared memory object \"/%s\" that "
+			"shm_open() created, which stays there after the program ends until shm_unlink() "
+			"removes it", name, name);
+		sb_addf(&r->fix, "Call shm_unlink(\"/%s\") once no process will open it again.", name);
+	}
+	if (strstr(l, "\", \"") || strstr(l, " more"))
+		sb_addf(&r->cause, " (with other files beside it)");
+	sb_release(&why);
+}
+
+/* whether the box's Unix socket with this inode is a listening one (/proc/net/unix's Flags) */
+static int unix_listens(struct run *r, unsigned long inode)
+{
+	char file[64], line[512];
+	int yes = 0;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/proc/%d/net/unix", (int)box_init_pid(r->box));
+	if (!(f = fopen(file, "re")))
+		return 0;
+	while (!yes && fgets(line, sizeof(line), f)) {
+		unsigned flags;
+		unsigned long ino;
+
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*s %*s %x %*s %*s %lu", &flags, &ino) == 2)
+			yes = ino == inode && (flags & 0x10000);	/* __SO_ACCEPTCON: listen() */
+	}
+	fclose(f);
+	return yes;
+}
+
+/* whether a process sleeps in a read of a socket descriptor: fd's number, or -1 */
+static int reading_socket(const struct seen *v)
+{
+	const struct pinfo *pi = &v->pi;
+	struct fdinfo fi;
+
+	if (!pi->in_syscall || pi->state == 'R' || (strcmp(pi->syscall, "read") &&
+	    strcmp(pi->syscall, "recvfrom") && strcmp(pi->syscall, "recvmsg")) ||
+	    observe_fd(v->pid, (int)pi->args[0], &fi) < 0 || fi.type != FDT_SOCKET)
+		return -1;
+	return (int)pi->args[0];
+}
+
+/*
+ * A server that serves one client at a time: a student's process with no
+ * child, asleep reading a connected socket while it holds a listening
+ * one, and another process of the test asleep reading its own socket (a
+ * client waiting for an answer). Until the first client leaves, the
+ * server calls accept() no more. From /proc/PID/syscall, the descriptors
+ * and the box's /proc/net/unix.
+ */
+static void explain_serial_server(struct run *r, const struct step *st, const struct seen *live, int n)
+{
+	for (int i = 0; i < n && !r->cause.len; i++) {
+		const struct box_proc *bp = reference_of(r, live[i].pid);
+		struct fdinfo fds[64];
+		int nf, conn = reading_socket(&live[i]), lfd = -1, waiter = -1;
+		pid_t kid;
+
+		if (bp || conn < 0 || observe_children(live[i].pid, &kid, 1) != 0)
+			continue;
+		nf = observe_fds(live[i].pid, fds, 64);
+		for (int f = 0; f < nf && lfd < 0; f++)
+			if (fds[f].type == FDT_SOCKET && fds[f].fd != conn && unix_listens(r, fds[f].inode))
+				lfd = fds[f].fd;
+		for (int j = 0; j < n && waiter < 0; j++)
+			if (j != i && reading_socket(&live[j]) >= 0)
+				waiter = j;
+		if (lfd < 0 || waiter < 0)
+			continue;
+		sb_addf(&r->cause, "%s serves a client itself: it is blocked in %s() on that client's "
+			"connection (fd %d), has no child, and holds its listening socket (fd %d), so it "
+			"calls accept() no more until that client leaves, and %s waits for an answer",
+			live[i].label, live[i].pi.syscall, conn, lfd, live[waiter].label);
+		/* the step's own hint, when shown, is the fix: one piece of advice */
+		if (!explain_hint_applies(r, st))
+			sb_addf(&r->fix, "After accept(), fork() a child that serves the connection while %s "
+				"goes back to accept() (the parent closes the connection, the child the "
+				"listening socket).", live[i].label);
+	}
+}
+
+/*
+ * The step's program killed by a fault of its own (SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL, SIGABRT) that the test did not send: the arguments it
+ * was started with are what make it crash, and a debugger run with them
+ * shows the line.
+ */
+static void explain_crash(struct run *r, const struct started *s, const struct box_proc *p)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	int sig = WIFSIGNALED(p->wait_status) ? WTERMSIG(p->wait_status) : 0, fault = 0;
+
+	for (size_t k = 0; k < sizeof(faults) / sizeof(*faults); k++)
+		fault |= sig == faults[k];
+	for (int k = 0; fault && k < r->t->nsteps; k++)
+		if (r->t->steps[k].kind == STEP_SIGNAL && r->t->steps[k].signal == sig)
+			fault = 0;
+	if (!fault || s->start->pkind != PROC_STUDENT)
+		return;
+	/* explain_signal() says "SIGSEGV: what raises it; ..." */
+	sb_addf(&r->cause, "%s was killed by ", s->label);
+	explain_signal(sig, &r->cause);
+	sb_addf(&r->fix, "Run %s with these same arguments%s under gdb (gdb --args), or build it with "
+		"-g -fsanitize=address,undefined, to see the line where it fails.", s->start->argv[0],
+		s->start->in == IN_NULL ? "" : " and input");
+}
+
+/*
+ * A SysV object the test wanted gone that is still there, while another
+ * kind of object under the same key, which an earlier step of the test
+ * saw, is gone: the program removed one of the two and forgot the other.
+ * From the box's /proc/sysvipc.
+ */
+static void explain_half_removed(struct run *r, const struct step *st)
+{
+	static const char *const files[] = { NULL, "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem" };
+	static const char *const names[] = { NULL, "message queue", "shared memory segment", "semaphore set" };
+	static const char *const rmids[] = { NULL, "msgctl(id, IPC_RMID, NULL)", "shmctl(id, IPC_RMID, NULL)",
+					     "semctl(id, 0, IPC_RMID)" };
+
+	if (st->cond.kind != COND_SYSV || !st->cond.absent || st->cond.sysv == SYSV_NONE)
+		return;
+	for (int k = 0; k < r->failed_step; k++) {
+		const struct cond *c = &r->t->steps[k].cond;
+		enum sysv_kind other = c->sysv;
+		char buf[8192], *save = NULL;
+		int there = 0;
+
+		if (c->kind != COND_SYSV || c->absent || other == SYSV_NONE || other == st->cond.sysv ||
+		    (unsigned)c->key != (unsigned)st->cond.key ||
+		    read_box_file(r, files[other], buf, sizeof(buf)) < 0)
+			continue;
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			long key;
+
+			there |= sscanf(l, "%ld", &key) == 1 && (unsigned)key == (unsigned)st->cond.key;
+		}
+		if (there)
+			continue;
+		sb_addf(&r->cause, "the %s with key 0x%lx is still there, while the %s with that key, "
+			"there earlier in the test, was removed: the program that removed the %s "
+			"(%s) did not remove the %s", names[st->cond.sysv], (unsigned long)(unsigned)st->cond.key,
+			names[other], names[other], rmids[other], names[st->cond.sysv]);
+		return;
+	}
+}
+
 /* facts that explain the failed step itself, by what it tested */
 static void explain_step(struct run *r, const struct seen *live, int n)
 {
@@ -588,8 +890,16 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 
 	if (st)
 		explain_foreign_key(r);
+	if (st && !r->cause.len)
+		explain_dev_shm(r, st);
+	if (st && !r->cause.len)
+		explain_half_removed(r, st);
+	if (st && !r->cause.len)
+		explain_int_mtype(r);
 	if (!r->cause.len)
 		explain_unmatched(r, live, n);
+	if (st && !r->cause.len)
+		explain_serial_server(r, st, live, n);
 	/* a cause of ours without a fix: the step's hint, when it is shown, is one */
 	if (st && r->cause.len && !r->fix.len && explain_hint_applies(r, st)) {
 		size_t hl = strlen(st->hint);
@@ -598,6 +908,8 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 	}
 	if (!p || r->cause.len)
 		return;
+	if (p->done)
+		explain_crash(r, s, p);
 	if (st->cond.kind == COND_OUTPUT && !p->done) {
 		explain_unwritten(r, st, s, p, live, n);
 		if (!r->cause.len && s->start->pkind == PROC_STUDENT && forks_expected(r, s->start->argv[0]))

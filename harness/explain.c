@@ -495,16 +495,18 @@ void explain_cause(const char *why, struct strbuf *cause)
 
 int explain_hint_applies(struct run *r, const struct step *st)
 {
-	struct strbuf ignore = { 0 };
-	int holds;
-
 	if (!st->hint)
 		return 0;
-	if (!st->when)
-		return 1;
-	holds = cond_eval(r, st->when, &ignore) == 1;
-	sb_release(&ignore);
-	return holds != st->when_not;
+	/* every condition of the premise ("A and B") holds, or is turned round */
+	for (const struct step *s = st; s->when; s = s->when) {
+		struct strbuf ignore = { 0 };
+		int holds = cond_eval(r, s->when, &ignore) == 1;
+
+		sb_release(&ignore);
+		if (holds == s->when_not)
+			return 0;
+	}
+	return 1;
 }
 
 /* what the default action of a signal does to a program, and what raises it */

@@ -632,19 +632,38 @@ static void free_step(struct step *st);
 static int parse_step(struct parser *p, struct test *t, struct step *st);
 
 /*
- * when="[not] [ID] COND": a hint's premise, in the words of a wait or
- * expect step (the condition's own line, without options), read by a
- * parser of its own so that the step's tokens stay as they are.
+ * when="[not] [ID] COND [and [not] [ID] COND]...": a hint's premise, in
+ * the words of a wait or expect step (each condition's own line, without
+ * options), read by a parser of its own so that the step's tokens stay
+ * as they are. Conditions joined by "and" hang one below the other:
+ * st->when is the first, st->when->when the second, and each step's
+ * when_not turns round the condition below it.
  */
 static int parse_when(struct parser *p, const char *text, struct step *st)
 {
 	struct parser sub = { .file = p->file, .line = p->line, .err = p->err, .errsize = p->errsize };
-	struct step *w = xcalloc(1, sizeof(*w));
-	int ret, neg = !strncmp(text, "not ", 4);
+	struct step *w;
+	int ret, neg = !strncmp(text, "not ", 4), quoted = 0, depth = 0;
+	const char *rest = NULL;
+	size_t len;
 	char *line;
 
-	line = xcalloc(strlen(text) + 16, 1);
-	snprintf(line, strlen(text) + 16, "expect %s", text + (neg ? 4 : 0));
+	/* the first " and " outside a quoted text ends this condition */
+	for (const char *c = text; *c && !rest; c++) {
+		if (*c == '\\' && c[1])
+			c++;
+		else if (*c == '"')
+			quoted = !quoted;
+		else if (!quoted && !strncmp(c, " and ", 5))
+			rest = c + 5;
+	}
+	len = rest ? (size_t)(rest - 5 - text) : strlen(text);
+	if ((rest && (!*rest || len == 0)) || !strncmp(text, "and ", 4) ||
+	    (len >= 4 && !strcmp(text + len - 4, " and")))
+		return bad(p, "when=\"%s\": \"and\" joins two conditions, and one is missing", text);
+	w = xcalloc(1, sizeof(*w));
+	line = xcalloc(len + 16, 1);
+	snprintf(line, len + 16, "expect %.*s", (int)len - (neg ? 4 : 0), text + (neg ? 4 : 0));
 	ret = tokenize(&sub, line);
 	free(line);
 	if (ret == 0 && (sub.ntok < 2 || options_start(&sub, 1) != sub.ntok))
@@ -653,6 +672,11 @@ static int parse_when(struct parser *p, const char *text, struct step *st)
 	if (ret == 0)
 		ret = parse_step(&sub, &(struct test){ 0 }, w);
 	free_tokens(&sub);
+	if (ret == 0 && rest)
+		ret = parse_when(p, rest, w);
+	for (const struct step *c = w; ret == 0 && c; c = c->when)
+		if (++depth > MAX_WHEN)
+			ret = bad(p, "when=\"%s\": at most %d conditions", text, MAX_WHEN);
 	if (ret < 0) {
 		free_step(w);
 		free(w);
@@ -883,10 +907,14 @@ static int check_test(struct parser *p, struct test *t)
 	for (int i = 0; i < t->nsteps; i++) {
 		struct step *st = &t->steps[i];
 		/* a hint's premise may name the processes started so far too */
-		const char *names[4] = { st->kind == STEP_START ? NULL : st->proc, st->cond.other,
-					 st->when ? st->when->proc : NULL, st->when ? st->when->cond.other : NULL };
+		const char *names[2 + 2 * MAX_WHEN] = { st->kind == STEP_START ? NULL : st->proc, st->cond.other };
+		int nnames = 2;
 
-		for (int k = 0; k < 4; k++) {
+		for (const struct step *w = st->when; w && nnames < 2 + 2 * MAX_WHEN; w = w->when) {
+			names[nnames++] = w->proc;
+			names[nnames++] = w->cond.other;
+		}
+		for (int k = 0; k < nnames; k++) {
 			const struct step *start = NULL;
 
 			if (!names[k])

@@ -61,6 +61,8 @@ struct cond {
 	int number;		/* COND_PROCESSES, COND_ORPHANS */
 };
 
+#define MAX_WHEN 4	/* conditions a hint's premise joins with "and" */
+
 struct step {
 	enum step_kind kind;
 	int line;
@@ -91,7 +93,8 @@ struct step {
 	 * hint='s premise (when="COND"): a wait/expect-like step whose
 	 * condition is looked at once, when this step has failed; the hint
 	 * is shown only if it holds (negated: when="not COND"). NULL: the
-	 * hint holds for any failure of this step.
+	 * hint holds for any failure of this step. Premises joined by "and"
+	 * chain: when->when is the next, negated by when->when_not.
 	 */
 	struct step *when;
 	int when_not;
