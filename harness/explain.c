@@ -497,16 +497,17 @@ int explain_hint_applies(struct run *r, const struct step *st)
 {
 	if (!st->hint)
 		return 0;
-	/* every condition of the premise ("A and B") holds, or is turned round */
+	/* every condition of the premise ("A and B") holds, or one of them
+	 * ("A or B"); each may be turned round */
 	for (const struct step *s = st; s->when; s = s->when) {
 		struct strbuf ignore = { 0 };
-		int holds = cond_eval(r, s->when, &ignore) == 1;
+		int holds = (cond_eval(r, s->when, &ignore) == 1) != s->when_not;
 
 		sb_release(&ignore);
-		if (holds == s->when_not)
-			return 0;
+		if (holds == st->when_any)
+			return holds;
 	}
-	return 1;
+	return !st->when_any;
 }
 
 /* what the default action of a signal does to a program, and what raises it */

@@ -639,28 +639,37 @@ static int parse_step(struct parser *p, struct test *t, struct step *st);
  * st->when is the first, st->when->when the second, and each step's
  * when_not turns round the condition below it.
  */
-static int parse_when(struct parser *p, const char *text, struct step *st)
+/* the first " and " (or " or ") of text outside a quoted text, or NULL */
+static const char *joiner(const char *text, const char *word)
 {
-	struct parser sub = { .file = p->file, .line = p->line, .err = p->err, .errsize = p->errsize };
-	struct step *w;
-	int ret, neg = !strncmp(text, "not ", 4), quoted = 0, depth = 0;
-	const char *rest = NULL;
-	size_t len;
-	char *line;
+	size_t n = strlen(word);
+	int quoted = 0;
 
-	/* the first " and " outside a quoted text ends this condition */
-	for (const char *c = text; *c && !rest; c++) {
+	for (const char *c = text; *c; c++) {
 		if (*c == '\\' && c[1])
 			c++;
 		else if (*c == '"')
 			quoted = !quoted;
-		else if (!quoted && !strncmp(c, " and ", 5))
-			rest = c + 5;
+		else if (!quoted && !strncmp(c, word, n))
+			return c;
 	}
-	len = rest ? (size_t)(rest - 5 - text) : strlen(text);
-	if ((rest && (!*rest || len == 0)) || !strncmp(text, "and ", 4) ||
-	    (len >= 4 && !strcmp(text + len - 4, " and")))
-		return bad(p, "when=\"%s\": \"and\" joins two conditions, and one is missing", text);
+	return NULL;
+}
+
+static int parse_when_chain(struct parser *p, const char *text, struct step *st, const char *word)
+{
+	struct parser sub = { .file = p->file, .line = p->line, .err = p->err, .errsize = p->errsize };
+	struct step *w;
+	int ret, neg = !strncmp(text, "not ", 4), depth = 0;
+	const char *at = joiner(text, word), *rest = at ? at + strlen(word) : NULL;
+	size_t len = at ? (size_t)(at - text) : strlen(text), wl = strlen(word) - 2;
+	char *line;
+
+	/* word is " and " or " or ": wl is the length of "and" or "or" */
+	if ((rest && (!*rest || len == 0)) || !strncmp(text, word + 1, wl + 1) ||
+	    (len > wl && text[len - wl - 1] == ' ' && !strncmp(text + len - wl, word + 1, wl)))
+		return bad(p, "when=\"%s\": \"%.*s\" joins two conditions, and one is missing", text, (int)wl,
+			   word + 1);
 	w = xcalloc(1, sizeof(*w));
 	line = xcalloc(len + 16, 1);
 	snprintf(line, len + 16, "expect %.*s", (int)len - (neg ? 4 : 0), text + (neg ? 4 : 0));
@@ -673,7 +682,7 @@ static int parse_when(struct parser *p, const char *text, struct step *st)
 		ret = parse_step(&sub, &(struct test){ 0 }, w);
 	free_tokens(&sub);
 	if (ret == 0 && rest)
-		ret = parse_when(p, rest, w);
+		ret = parse_when_chain(p, rest, w, word);
 	for (const struct step *c = w; ret == 0 && c; c = c->when)
 		if (++depth > MAX_WHEN)
 			ret = bad(p, "when=\"%s\": at most %d conditions", text, MAX_WHEN);
@@ -684,6 +693,26 @@ static int parse_when(struct parser *p, const char *text, struct step *st)
 	}
 	st->when = w;
 	st->when_not = neg;
+	return 0;
+}
+
+/*
+ * when="[not] [ID] COND", or conditions all joined by "and" (all must
+ * hold) or all by "or" (one must): a premise that needs both would need
+ * brackets, and is better written as two facts that one cause gives
+ */
+static int parse_when(struct parser *p, const char *text, struct step *st)
+{
+	size_t n = strlen(text);
+	/* "or" anywhere as a word outside quotes, even with a side missing */
+	int any = joiner(text, " or ") || !strncmp(text, "or ", 3) || (n >= 3 && !strcmp(text + n - 3, " or"));
+
+	if (any && joiner(text, " and "))
+		return bad(p, "when=\"%s\": the conditions are joined all by \"and\" or all by \"or\", not both",
+			   text);
+	if (parse_when_chain(p, text, st, any ? " or " : " and ") < 0)
+		return -1;
+	st->when_any = any;
 	return 0;
 }
 

@@ -61,7 +61,7 @@ struct cond {
 	int number;		/* COND_PROCESSES, COND_ORPHANS */
 };
 
-#define MAX_WHEN 4	/* conditions a hint's premise joins with "and" */
+#define MAX_WHEN 4	/* conditions a hint's premise joins with "and" or "or" */
 
 struct step {
 	enum step_kind kind;
@@ -94,10 +94,12 @@ struct step {
 	 * condition is looked at once, when this step has failed; the hint
 	 * is shown only if it holds (negated: when="not COND"). NULL: the
 	 * hint holds for any failure of this step. Premises joined by "and"
-	 * chain: when->when is the next, negated by when->when_not.
+	 * (or all by "or") chain: when->when is the next, negated by
+	 * when->when_not.
 	 */
 	struct step *when;
 	int when_not;
+	int when_any;		/* the chain's conditions are joined by "or" */
 	char *common;		/* common="...": shown as "A common cause: ..." */
 	char *source;		/* the step's line as written, for the grader's author */
 };

@@ -115,6 +115,9 @@ S|  expect p exit hint="h" when="not"|4: expected a condition after the process
 S|  expect p exit hint="h" when="p.all exit"|4: 'exit' is not a fact of a live process, so it cannot be asked of p.all
 S|  expect p exit hint="h" when="p exit and"|4: when="p exit and": "and" joins two conditions, and one is missing
 S|  expect p exit hint="h" when="and p exit"|4: when="and p exit": "and" joins two conditions, and one is missing
+S|  expect p exit hint="h" when="p exit or"|4: when="p exit or": "or" joins two conditions, and one is missing
+S|  expect p exit hint="h" when="or p exit"|4: when="or p exit": "or" joins two conditions, and one is missing
+S|  expect p exit hint="h" when="p exit or p running and p exit 0"|4: when="p exit or p running and p exit 0": the conditions are joined all by "and" or all by "or", not both
 S|  expect p exit hint="h" when="p exit and q exit"|4: process 'q' has not been started
 S|  expect p exit hint="h" when="p exit and p bogus"|4: unknown condition 'bogus'
 S|  expect p exit hint="h" when="p exit and p exit within=1s"|4: when="p exit within=1s": expected a condition, as a wait or expect step writes it ("ID COND", or a box-wide COND), without options
@@ -228,6 +231,9 @@ ok "fb hint-hidden | grep -q '^failed: ' && ! fb hint-hidden | grep -q 'PREMISE-
 	"a hint whose premise (when=) did not hold is left out"
 ok "fb hint-not | grep -q '^Hint: NOT-PREMISE'" "when=\"not ...\" turns the premise round"
 ok "fb hint-and | grep -q '^Hint: BOTH-HOLD'" "when=\"A and not B\": shown when both parts hold"
+ok "fb hint-or | grep -q '^Hint: ONE-HOLDS'" "when=\"A or B\": shown when one part holds"
+ok "fb hint-or-false | grep -q '^failed: ' && ! fb hint-or-false | grep -q 'NONE-HOLDS'" \
+	"when=\"A or B\": left out when neither holds"
 ok "fb hint-and-false | grep -q '^failed: ' && ! fb hint-and-false | grep -q 'ONE-FALSE'" \
 	"when=\"A and B\": left out when one part does not hold"
 ok "jq -r '.tests[] | select(.id == \"hint-hidden\") | .debug' '$TMP/ok.json' | grep -q 'premise (when=) did not hold'" \
