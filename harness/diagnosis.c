@@ -452,7 +452,8 @@ static int read_box_file(struct run *r, const char *path, char *buf, size_t size
 	n = xread_full(fd, buf, size - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	return 0;
+	/* a table cut short could make a key that is there look gone */
+	return n >= 0 && (size_t)n < size - 1 ? 0 : -1;
 }
 
 /*
@@ -495,7 +496,7 @@ static void explain_foreign_key(struct run *r)
 	static const char *const calls[] = { "msgget()", "shmget()", "semget()" };
 
 	for (int k = 0; k < 3; k++) {
-		char buf[8192], *save = NULL;
+		char buf[16384], *save = NULL;
 
 		if (read_box_file(r, files[k], buf, sizeof(buf)) < 0)
 			continue;
@@ -556,7 +557,7 @@ static void explain_unmatched(struct run *r, const struct seen *live, int n)
 		const struct pinfo *pi = &live[i].pi;
 		const struct box_proc *bp = reference_of(r, live[i].pid);
 		long typ = (long)pi->args[3];
-		char buf[8192], *save = NULL;
+		char buf[16384], *save = NULL;
 
 		if (!bp || bp->out.total || !pi->in_syscall || pi->state == 'R' ||
 		    strcmp(pi->syscall, "msgrcv") || typ == 0 || (pi->args[4] & MSG_EXCEPT) ||
@@ -784,7 +785,7 @@ static int reading_socket(const struct seen *v)
  * server calls accept() no more. From /proc/PID/syscall, the descriptors
  * and the box's /proc/net/unix.
  */
-static void explain_serial_server(struct run *r, const struct step *st, const struct seen *live, int n)
+static void explain_serial_server(struct run *r, const struct seen *live, int n)
 {
 	for (int i = 0; i < n && !r->cause.len; i++) {
 		const struct box_proc *bp = reference_of(r, live[i].pid);
@@ -808,7 +809,7 @@ static void explain_serial_server(struct run *r, const struct step *st, const st
 			"calls accept() no more until that client leaves, and %s waits for an answer",
 			live[i].label, live[i].pi.syscall, conn, lfd, live[waiter].label);
 		/* the step's own hint, when shown, is the fix: one piece of advice */
-		if (!explain_hint_applies(r, st))
+		if (!r->hint_shown)
 			sb_addf(&r->fix, "After accept(), fork() a child that serves the connection while %s "
 				"goes back to accept() (the parent closes the connection, the child the "
 				"listening socket).", live[i].label);
@@ -859,7 +860,7 @@ static void explain_half_removed(struct run *r, const struct step *st)
 	for (int k = 0; k < r->failed_step; k++) {
 		const struct cond *c = &r->t->steps[k].cond;
 		enum sysv_kind other = c->sysv;
-		char buf[8192], *save = NULL;
+		char buf[16384], *save = NULL;
 		int there = 0;
 
 		if (c->kind != COND_SYSV || c->absent || other == SYSV_NONE || other == st->cond.sysv ||
@@ -899,13 +900,10 @@ static void explain_step(struct run *r, const struct seen *live, int n)
 	if (!r->cause.len)
 		explain_unmatched(r, live, n);
 	if (st && !r->cause.len)
-		explain_serial_server(r, st, live, n);
+		explain_serial_server(r, live, n);
 	/* a cause of ours without a fix: the step's hint, when it is shown, is one */
-	if (st && r->cause.len && !r->fix.len && explain_hint_applies(r, st)) {
-		size_t hl = strlen(st->hint);
-
-		sb_addf(&r->fix, "%s%s", st->hint, hl && !strchr(".!?", st->hint[hl - 1]) ? "." : "");
-	}
+	if (st && r->cause.len && !r->fix.len && r->hint_shown)
+		explain_hint_fix(r, st);
 	if (!p || r->cause.len)
 		return;
 	if (p->done)

@@ -191,15 +191,6 @@ static int sent_by_us(struct run *r, const struct started *s, int sig)
 	return 0;
 }
 
-/* a hint as the result's fix: a sentence */
-static void fix_from_hint(struct run *r, const struct step *st)
-{
-	size_t n = strlen(st->hint);
-
-	/* as written (it may start with a program's name), ended as a sentence */
-	sb_addf(&r->fix, "%s%s", st->hint, n && !strchr(".!?", st->hint[n - 1]) ? "." : "");
-}
-
 /*
  * The deadline of a wait or expect step on this machine (docs/scenarios.md,
  * "Deadlines"). The reference's own time for the step, in the same
@@ -249,7 +240,7 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 			 int load, struct strbuf *spun, int64_t limit, struct strbuf *fb)
 {
 	const struct started *ended = explain_ended(r, st);
-	int hint = explain_hint_applies(r, st), left = 0;
+	int hint = r->hint_shown = explain_hint_applies(r, st), left = 0;
 	struct strbuf end = { 0 };
 
 	if (st->when)
@@ -307,7 +298,7 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 	if (!r->cause.len && spun->len) {
 		sb_add(&r->cause, spun->buf, spun->len);
 		if (hint)
-			fix_from_hint(r, st);
+			explain_hint_fix(r, st);
 	} else if (!r->cause.len && ended) {
 		const struct box_proc *p = run_boxproc(r, ended);
 
@@ -327,13 +318,13 @@ static void tell_failure(struct run *r, const struct step *st, struct strbuf *wh
 			sb_addf(&r->cause, "\"");
 		}
 		if (hint && !r->fix.len)
-			fix_from_hint(r, st);
+			explain_hint_fix(r, st);
 	} else if (!r->cause.len && hint) {
 		/* the hint is shown, so its author vouches for it here (its
 		 * premise held, or it has none: any failure of the step means
 		 * the same): what happened is the cause, the hint its fix */
 		explain_cause(sb_str(why), &r->cause);
-		fix_from_hint(r, st);
+		explain_hint_fix(r, st);
 	}
 	sb_release(&end);
 }

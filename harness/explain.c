@@ -510,6 +510,14 @@ int explain_hint_applies(struct run *r, const struct step *st)
 	return !st->when_any;
 }
 
+void explain_hint_fix(struct run *r, const struct step *st)
+{
+	size_t n = strlen(st->hint);
+
+	/* as written (it may start with a program's name), ended as a sentence */
+	sb_addf(&r->fix, "%s%s", st->hint, n && !strchr(".!?", st->hint[n - 1]) ? "." : "");
+}
+
 /* what the default action of a signal does to a program, and what raises it */
 static const struct {
 	int sig;
@@ -520,7 +528,7 @@ static const struct {
 	{ SIGABRT, "abort(), often a failed assert() or a corrupted heap" },
 	{ SIGFPE, "an arithmetic error, such as an integer division by zero" },
 	{ SIGPIPE, "it wrote to a pipe or socket that no process reads any more" },
-	{ SIGKILL, "it cannot be caught: a limit of the grader, or another process" },
+	{ SIGKILL, "it was sent by a limit of the grader or by another process" },
 	{ SIGXCPU, "its CPU time limit" },
 	{ SIGXFSZ, "its file size limit" },
 };

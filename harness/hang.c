@@ -471,25 +471,6 @@ void hang_end_begin(struct hang_end *w, pid_t pid, int64_t ref_ms)
 	w->n = -1;
 }
 
-/* rchar + wchar of /proc/PID/io: the bytes it moved; -1 unknown */
-static int64_t bytes_moved(pid_t pid)
-{
-	char path[64], buf[512];
-	long long rchar = -1, wchar = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(buf, sizeof(buf), f)) {
-		sscanf(buf, "rchar: %lld", &rchar);
-		sscanf(buf, "wchar: %lld", &wchar);
-	}
-	fclose(f);
-	return rchar < 0 || wchar < 0 ? -1 : rchar + wchar;
-}
-
 /* the other live processes of the box, each stuck or a zombie, in out;
  * -1 when one of them could act, or the engine has stdin to give */
 static int others_now(struct run *r, struct hang_watch *hw, pid_t self, struct hang_other *out)
@@ -534,7 +515,7 @@ int hang_end_spinning(struct run *r, struct hang_watch *hw, struct hang_end *w, 
 
 	if (w->bound < 0 || observe_proc(w->pid, &pi) < 0 || pi.state == 'Z' || pi.state == 'X')
 		return 0;
-	moved = bytes_moved(w->pid);
+	moved = observe_io(w->pid);
 	if (pi.state == 'T' || pi.state == 't' || pi.threads != 1 || moved < 0 || !w->since_ms ||
 	    pi.vcsw != w->vcsw || moved != w->moved)
 		w->n = -1;	/* it slept, moved a byte, or is unfit: the stretch ends */
@@ -543,8 +524,12 @@ int hang_end_spinning(struct run *r, struct hang_watch *hw, struct hang_end *w, 
 		w->moved = moved;
 		w->cpu = pi.cpu_ms;
 		w->since_ms = now_ms();
-		if (pi.state != 'T' && pi.state != 't' && pi.threads == 1 && moved >= 0)
-			w->n = others_now(r, hw, w->pid, w->others);
+		/* while another process can act, look again only now and then:
+		 * hang_stuck() scans the box at every poll already */
+		if (pi.state != 'T' && pi.state != 't' && pi.threads == 1 && moved >= 0 &&
+		    w->since_ms >= w->retry_ms &&
+		    (w->n = others_now(r, hw, w->pid, w->others)) < 0)
+			w->retry_ms = w->since_ms + HANG_END_RETRY_MS;
 		return 0;
 	}
 	if (pi.cpu_ms - w->cpu <= w->bound)

@@ -49,11 +49,14 @@ int hang_spinning(struct run *r, const struct step *st, struct hang_watch *w, st
  */
 #define HANG_END_FACTOR 10
 #define HANG_END_FLOOR_MS 100
+/* how often a stretch is tried again while another process can act */
+#define HANG_END_RETRY_MS 50
 struct hang_end {
 	pid_t pid;
 	int64_t bound;		/* ms of CPU; -1: never cut short */
 	/* the stretch so far: since when, and how the process was then */
 	int64_t since_ms, cpu, moved;
+	int64_t retry_ms;	/* no new stretch before then (another process could act) */
 	uint64_t vcsw;
 	int n;			/* the other processes then; -1: no stretch */
 	struct hang_other { pid_t pid; uint64_t csw; } others[HANG_MAX];

@@ -153,6 +153,17 @@ static uint64_t hex_field(const char *status, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
 }
 
+int64_t observe_io(pid_t pid)
+{
+	char path[64], buf[512];
+	const char *rc, *wc;
+
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	if (slurp(path, buf, sizeof(buf)) < 0 || !(rc = strstr(buf, "rchar: ")) || !(wc = strstr(buf, "wchar: ")))
+		return -1;
+	return strtoll(rc + 7, NULL, 10) + strtoll(wc + 7, NULL, 10);
+}
+
 int observe_proc(pid_t pid, struct pinfo *pi)
 {
 	char path[64], buf[4096], *p;

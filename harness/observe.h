@@ -30,6 +30,8 @@ struct pinfo {
 
 /* 0, or -1 when the process is gone */
 int observe_proc(pid_t pid, struct pinfo *pi);
+/* rchar + wchar of /proc/PID/io: the bytes it moved through the kernel; -1 unknown */
+int64_t observe_io(pid_t pid);
 
 enum fd_type { FDT_OTHER, FDT_PIPE, FDT_FIFO, FDT_SOCKET, FDT_FILE, FDT_TTY };
 

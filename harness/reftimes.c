@@ -193,6 +193,7 @@ static json_t *measure(const struct grader *g, const char *refdir)
 	}
 	json_decref(e.violations);
 	json_decref(e.isolation);
+	engine_release(&e);	/* the causes of the reference's failed tests */
 	rm_tree(bins);
 out:
 	if (!ok) {

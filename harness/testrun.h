@@ -66,6 +66,7 @@ struct run {
 	int failed_step;	/* index of the step that failed; -1 none */
 	struct strbuf what;	/* what happened at that step: one sentence */
 	struct strbuf cause, fix;	/* the decisive finding and its fix, if known */
+	int hint_shown;		/* the failed step's hint is shown (its premise held) */
 	struct strbuf debug;	/* box pids, inodes: for the grader's author */
 };
 
@@ -132,6 +133,8 @@ void explain_story(struct run *r, int failed, struct strbuf *out);
 void explain_cause(const char *why, struct strbuf *cause);
 /* 1 if the step's hint= is to be shown: it has one, and its when= holds */
 int explain_hint_applies(struct run *r, const struct step *st);
+/* the step's hint as the result's fix: a sentence */
+void explain_hint_fix(struct run *r, const struct step *st);
 /* "msg_send exited with status 1", "pipecat was killed by SIGSEGV (...)" */
 void explain_end(const char *who, const struct box_proc *p, struct strbuf *out);
 /* "SIGPIPE: it wrote to a pipe ...; its default action ends a program that has no handler for it" */
