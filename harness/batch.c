@@ -42,6 +42,7 @@
  */
 #define _GNU_SOURCE
 #include "batch.h"
+#include "files.h"
 #include "grade.h"
 #include "gradebook.h"
 #include "refcache.h"
@@ -58,7 +59,6 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
-#include <nettle/sha2.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -129,66 +129,6 @@ static void hex(const uint8_t *d, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", d[i]);
 }
 
-static int hash_file(struct sha256_ctx *ctx, const char *path)
-{
-	char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	while ((n = xread(fd, buf, sizeof(buf))) > 0)
-		sha256_update(ctx, (size_t)n, (const uint8_t *)buf);
-	close(fd);
-	return n < 0 ? -1 : 0;
-}
-
-static int skip_entry(const struct dirent *d)
-{
-	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..") && strcmp(d->d_name, ".git");
-}
-
-/*
- * Hash a tree: each entry's path, kind and content, in name order, so that
- * the same files give the same hash wherever they are. skip is a name
- * left out at the top (a grader's mutants do not change its verdicts).
- */
-static int hash_tree(struct sha256_ctx *ctx, const char *dir, const char *rel, const char *skip)
-{
-	struct dirent **names;
-	int n = scandir(dir, &names, skip_entry, alphasort), ret = 0;
-
-	if (n < 0)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		char path[PATH_MAX], sub[PATH_MAX], head[PATH_MAX + 64], link[PATH_MAX];
-		struct stat st;
-		ssize_t len;
-
-		if (ret < 0 || (skip && !strcmp(names[i]->d_name, skip)))
-			goto next;
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", names[i]->d_name);
-		if (lstat(path, &st) < 0) {
-			ret = -1;
-			goto next;
-		}
-		snprintf(head, sizeof(head), "%c%o %s", S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'f',
-			 (unsigned)(st.st_mode & 0111), sub);
-		sha256_update(ctx, strlen(head) + 1, (const uint8_t *)head);
-		if (S_ISDIR(st.st_mode))
-			ret = hash_tree(ctx, path, sub, NULL);
-		else if (S_ISLNK(st.st_mode) && (len = readlink(path, link, sizeof(link))) >= 0)
-			sha256_update(ctx, (size_t)len, (const uint8_t *)link);
-		else if (S_ISREG(st.st_mode))
-			ret = hash_file(ctx, path);
-next:
-		free(names[i]);
-	}
-	free(names);
-	return ret;
-}
-
 /* dirs: NULL-terminated (directory, name to skip) pairs; out: 65 bytes */
 static int hash_dirs(const char *const *dirs, const char *file, char *out)
 {
@@ -197,7 +137,7 @@ static int hash_dirs(const char *const *dirs, const char *file, char *out)
 
 	sha256_init(&ctx);
 	for (; dirs && dirs[0]; dirs += 2)
-		if (hash_tree(&ctx, dirs[0], "", dirs[1]) < 0)
+		if (hash_tree(&ctx, dirs[0], dirs[1]) < 0)
 			return -1;
 	if (file && hash_file(&ctx, file) < 0)
 		return -1;

@@ -4,9 +4,11 @@
  */
 #define _GNU_SOURCE
 #include "files.h"
+#include "../common/io.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -97,4 +99,64 @@ int copy_tree(const char *from, const char *to)
 	}
 	closedir(d);
 	return ret;
+}
+
+int hash_file(struct sha256_ctx *ctx, const char *path)
+{
+	char buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = xread(fd, buf, sizeof(buf))) > 0)
+		sha256_update(ctx, (size_t)n, (const uint8_t *)buf);
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+static int skip_entry(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..") && strcmp(d->d_name, ".git");
+}
+
+static int hash_under(struct sha256_ctx *ctx, const char *dir, const char *rel, const char *skip)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, skip_entry, alphasort), ret = 0;
+
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX], sub[PATH_MAX], head[PATH_MAX + 64], link[PATH_MAX];
+		struct stat st;
+		ssize_t len;
+
+		if (ret < 0 || (skip && !strcmp(names[i]->d_name, skip)))
+			goto next;
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", names[i]->d_name);
+		if (lstat(path, &st) < 0) {
+			ret = -1;
+			goto next;
+		}
+		snprintf(head, sizeof(head), "%c%o %s", S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'f',
+			 (unsigned)(st.st_mode & 0111), sub);
+		sha256_update(ctx, strlen(head) + 1, (const uint8_t *)head);
+		if (S_ISDIR(st.st_mode))
+			ret = hash_under(ctx, path, sub, NULL);
+		else if (S_ISLNK(st.st_mode) && (len = readlink(path, link, sizeof(link))) >= 0)
+			sha256_update(ctx, (size_t)len, (const uint8_t *)link);
+		else if (S_ISREG(st.st_mode))
+			ret = hash_file(ctx, path);
+next:
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
+int hash_tree(struct sha256_ctx *ctx, const char *dir, const char *skip)
+{
+	return hash_under(ctx, dir, "", skip);
 }

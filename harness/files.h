@@ -5,6 +5,7 @@
 #ifndef HARNESS_FILES_H
 #define HARNESS_FILES_H
 
+#include <nettle/sha2.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -18,5 +19,14 @@ int copy_file(const char *from, const char *to, mode_t mode);
 int link_or_copy(const char *from, const char *to);
 /* copy the directories and regular files under FROM to TO (others skipped) */
 int copy_tree(const char *from, const char *to);
+/* add a regular file's bytes to a SHA-256 */
+int hash_file(struct sha256_ctx *ctx, const char *path);
+/*
+ * add a tree to a SHA-256: each entry's path, kind and content, in name
+ * order (.git left out), so that the same files give the same hash
+ * wherever they are; skip: a name left out at the top (a grader's
+ * mutants do not change its verdicts), or NULL
+ */
+int hash_tree(struct sha256_ctx *ctx, const char *dir, const char *skip);
 
 #endif
