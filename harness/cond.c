@@ -398,12 +398,8 @@ static int eval_held(struct run *r, const struct subject *sub, const struct cond
 	if (sub->p->nheld >= c->number)
 		return 1;
 	if (!sub->p->done && family_settled(r, sub->s, sub->p)) {
-		char text[200];
-
-		snprintf(text, sizeof(text), "%.80s sleeps with %d of %d children made and held: "
-			 "it makes no more while they are held", sub->who, sub->p->nheld, c->number);
-		json_array_append_new(r->events, json_pack("{s:I,s:s}", "t_ms",
-							   (json_int_t)(now_ms() - r->t0), "text", text));
+		run_event(r, "%.80s sleeps with %d of %d children made and held: it makes no more while "
+			  "they are held", sub->who, sub->p->nheld, c->number);
 		return 1;
 	}
 	sb_addf(why, "%d of %s's child processes were created and held, not %d", sub->p->nheld,
@@ -447,13 +443,8 @@ static int eval_blocked(struct run *r, const struct subject *sub, const struct c
 		/* asleep, but in which call cannot be seen here: not the
 		 * submission's fault, so the step is taken as met, and the
 		 * test's timeline says so (our own words: plain ASCII) */
-		char text[320];
-
-		snprintf(text, sizeof(text), "%.80s is asleep, but the grader cannot see in which "
-			 "call (%s): this check is not made here and costs no points", who,
-			 strerror(pi.unobservable));
-		json_array_append_new(r->events, json_pack("{s:I,s:s}", "t_ms",
-							   (json_int_t)(now_ms() - r->t0), "text", text));
+		run_event(r, "%.80s is asleep, but the grader cannot see in which call (%s): this check "
+			  "is not made here and costs no points", who, strerror(pi.unobservable));
 		return 1;
 	}
 	for (char **s = c->syscalls; pi.in_syscall && *s; s++)

@@ -31,8 +31,7 @@
 
 #define POLL_MS 5	/* how often facts that raise no event are looked at */
 
-static void event(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void event(struct run *r, const char *fmt, ...)
+void run_event(struct run *r, const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
@@ -137,7 +136,7 @@ static int do_start(struct run *r, const struct step *st, struct strbuf *fb)
 		s->close_after = 1;
 	}
 	r->n++;
-	event(r, "started %s%s", s->label, st->in == IN_HOLD ? " with its stdin held open" : "");
+	run_event(r, "started %s%s", s->label, st->in == IN_HOLD ? " with its stdin held open" : "");
 	/* its pid outside is known once it has reported before exec */
 	if ((ret = box_wait_started(r->box, idx, 5000))) {
 		sb_addf(fb, "%s could not be started: %s", prog, strerror(ret));
@@ -390,7 +389,7 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		return do_start(r, st, fb);
 	case STEP_WRITE:
 		feed_add(s, st->text, st->text_len);
-		event(r, "wrote %zu bytes to the stdin of %s", st->text_len, s->label);
+		run_event(r, "wrote %zu bytes to the stdin of %s", st->text_len, s->label);
 		feed_pump(r, 0);
 		return 0;
 	case STEP_HOLD:
@@ -398,17 +397,17 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 		if (run_boxproc(r, s)) {
 			box_hold_output(r->box, s->idx, st->kind == STEP_HOLD);
 			if (st->kind == STEP_RELEASE && s->start->hold_children) {
-				event(r, "let the held children of %s go on", s->label);
+				run_event(r, "let the held children of %s go on", s->label);
 				box_release_children(r->box, s->idx);
 			}
 		}
-		event(r, "%s reading the stdout of %s", st->kind == STEP_HOLD ? "stopped" : "resumed",
+		run_event(r, "%s reading the stdout of %s", st->kind == STEP_HOLD ? "stopped" : "resumed",
 		      s->label);
 		feed_pump(r, 0);
 		return 0;
 	case STEP_CLOSE:
 		s->close_after = 1;
-		event(r, "closed the stdin of %s", s->label);
+		run_event(r, "closed the stdin of %s", s->label);
 		feed_pump(r, 0);
 		return 0;
 	case STEP_SIGNAL: {
@@ -420,7 +419,7 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 			settle(r, pid);
 			kill(pid, st->signal);
 		}
-		event(r, "sent %s to %s", run_signame(st->signal), s->label);
+		run_event(r, "sent %s to %s", run_signame(st->signal), s->label);
 		feed_pump(r, 0);
 		return 0;
 	}
@@ -469,20 +468,20 @@ static int run_step(struct run *r, const struct step *st, struct strbuf *fb)
 			if (look_again(r, st, ends, &why, &ok) != 0)
 				break;
 			hung = now_ms() - begin;
-			event(r, "ended early: every process waits on another (hang)");
+			run_event(r, "ended early: every process waits on another (hang)");
 			break;
 		}
 		if (hang_spinning(r, st, &hw, &spun)) {
 			if (look_again(r, st, ends, &why, &ok) == 1)
 				break;
-			event(r, "ended early: %s spins instead of blocking", st->proc);
+			run_event(r, "ended early: %s spins instead of blocking", st->proc);
 			break;
 		}
 		if (hang_end_spinning(r, &hw, &spin_end, &spin_cpu, &spin_ms)) {
 			if (look_again(r, st, ends, &why, &ok) != 0)
 				break;
 			say_never_slept(s ? s->label : st->proc, spin_ms, spin_cpu, &spun);
-			event(r, "ended early: %s, alone able to act, neither slept nor moved a byte and used "
+			run_event(r, "ended early: %s, alone able to act, neither slept nor moved a byte and used "
 			      "%lld ms of CPU, more than %lld ms", st->proc, (long long)spin_cpu,
 			      (long long)spin_end.bound);
 			break;

@@ -44,19 +44,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void say(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct run *r, const char *fmt, ...)
-{
-	char text[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	json_array_append_new(r->events, json_pack("{s:I,s:s}", "t_ms", (json_int_t)(now_ms() - r->t0),
-						   "text", text));
-}
-
 static void note(struct run *r, const char *key, json_t *value)
 {
 	if (!r->perturbation)
@@ -115,9 +102,9 @@ void perturb_begin(struct run *r)
 		CPU_SET(cpu, &one);
 		if (sched_setaffinity(init, sizeof(one), &one) == 0) {
 			note(r, "cpu", json_integer(cpu));
-			say(r, "disturbed: the box runs on CPU %d only", cpu);
+			run_event(r, "disturbed: the box runs on CPU %d only", cpu);
 		} else {
-			say(r, "disturbed: the box could not be pinned to CPU %d: %s", cpu,
+			run_event(r, "disturbed: the box could not be pinned to CPU %d: %s", cpu,
 				  strerror(errno));
 		}
 	} else {
@@ -131,7 +118,7 @@ void perturb_begin(struct run *r)
 		if (pid > 0) {
 			r->burner = pid;
 			note(r, "burner_nice", json_integer(burner_nice));
-			say(r, "disturbed: a process outside the box spins at nice %d%s", burner_nice,
+			run_event(r, "disturbed: a process outside the box spins at nice %d%s", burner_nice,
 				  cpu >= 0 ? " on the box's CPU" : "");
 		}
 	}
@@ -154,7 +141,7 @@ void perturb_started(struct run *r, struct started *s, pid_t pid)
 			note(r, "nice", nice);
 		}
 		json_object_set_new(nice, s->start->proc, json_integer(value));
-		say(r, "disturbed: %s runs at nice %d", s->label, value);
+		run_event(r, "disturbed: %s runs at nice %d", s->label, value);
 	}
 }
 

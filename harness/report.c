@@ -570,18 +570,20 @@ static struct str sb_view(const struct strbuf *sb)
  */
 static void shorten_said(struct strbuf *text, int *said)
 {
-	static const char head[] = "Nothing could change any more (every process left was waiting for "
-				   "another), so we stopped waiting after ";
+	/* engine.c's words (with or without its clause on the test's CPU load) */
+	static const char head[] = "Nothing could change any more (every process left was waiting for another";
+	static const char then[] = "), so we stopped waiting after ";
 	char *at = text->buf ? strstr(text->buf, head) : NULL, *num, *end;
 	struct strbuf out = { 0 };
 
-	if (!at || (at != text->buf && at[-1] != '\n'))
+	if (!at || (at != text->buf && at[-1] != '\n') || !(num = strstr(at, then)) ||
+	    memchr(at, '\n', (size_t)(num - at)))
 		return;
 	if (!*said) {
 		*said = 1;
 		return;
 	}
-	num = at + sizeof(head) - 1;
+	num += sizeof(then) - 1;
 	end = strchr(num, '\n');
 	end = end ? end : num + strlen(num);
 	sb_add(&out, text->buf, (size_t)(at - text->buf));

@@ -76,6 +76,10 @@ struct seen {
 	char label[192];	/* "pipecat's child", "a process" */
 };
 
+/* ---- engine.c ---- */
+/* a line of the test's timeline (its events), at the time since it began */
+void run_event(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- procs.c ---- */
 /* the started process ID, or NULL */
 struct started *run_find(struct run *r, const char *id);
