@@ -251,27 +251,6 @@ static void explain_no_reader(struct run *r, const struct seen *w, const struct 
 }
 
 
-/* a "Key:\t<number>" line of /proc/PID/FILE (io: decimal, status: hex) */
-static int proc_field(pid_t pid, const char *file, const char *key, int base, uint64_t *out)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	FILE *f;
-	int found = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (found < 0 && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen)) {
-			*out = strtoull(line + klen, NULL, base);
-			found = 0;
-		}
-	fclose(f);
-	return found;
-}
-
 /*
  * Whether a process got what it should answer, so that having written
  * nothing is news: it is blocked reading a pipe or FIFO into which
@@ -289,12 +268,15 @@ static int got_input(struct run *r, const struct step *st, const struct seen *v,
 		for (int i = 0; i < n; i++) {
 			struct fdinfo fds[64];
 			int nf = live[i].pid == v->pid ? 0 : observe_fds(live[i].pid, fds, 64);
-			uint64_t w;
+			int64_t rc, w;
 
 			for (int f = 0; f < nf; f++)
-				if (fds[f].inode == rd.inode && fds[f].access != O_RDONLY &&
-				    proc_field(live[i].pid, "io", "wchar:", 10, &w) == 0 && w > 0)
-					return 1;
+				if (fds[f].inode == rd.inode && fds[f].access != O_RDONLY) {
+					/* one look at what it wrote, whichever end it holds */
+					if (observe_io(live[i].pid, &rc, &w) == 0 && w > 0)
+						return 1;
+					break;
+				}
 		}
 		return 0;
 	}
@@ -323,7 +305,7 @@ static void explain_unwritten(struct run *r, const struct step *st, const struct
 {
 	struct fdinfo ours;
 	int sharing = 0, who = -1;
-	uint64_t wchar = 0, w;
+	int64_t wchar = 0, w, rc;
 
 	if (s->start->pkind != PROC_STUDENT || observe_fd(p->pid, 1, &ours) < 0 || ours.type != FDT_PIPE)
 		return;
@@ -334,8 +316,8 @@ static void explain_unwritten(struct run *r, const struct step *st, const struct
 			continue;
 		sharing++;
 		if (who < 0 && live[i].pi.state != 'R' && live[i].pi.in_syscall &&
-		    proc_field(live[i].pid, "io", "wchar:", 10, &w) == 0 &&
-		    (w == 0 || (live[i].pid == p->pid && w == (uint64_t)(p->out.total + p->err.len))) &&
+		    observe_io(live[i].pid, &rc, &w) == 0 &&
+		    (w == 0 || (live[i].pid == p->pid && w == (int64_t)(p->out.total + p->err.len))) &&
 		    got_input(r, st, &live[i], live, n)) {
 			who = i;
 			wchar = w;
@@ -372,10 +354,10 @@ static void explain_unwritten(struct run *r, const struct step *st, const struct
 static void explain_ignored(struct run *r, const struct step *st, const struct started *s,
 			    const struct box_proc *p)
 {
-	uint64_t ign;
+	struct pinfo pi;
 	const char *sig = run_signame(st->cond.signal);
 
-	if (proc_field(p->pid, "status", "SigIgn:\t", 16, &ign) < 0 || !(ign >> (st->cond.signal - 1) & 1))
+	if (observe_proc(p->pid, &pi) < 0 || !(pi.sigign >> (st->cond.signal - 1) & 1))
 		return;
 	sb_addf(&r->cause, "%s ignores %s (its disposition is SIG_IGN) where it should block it: an ignored "
 		"signal is thrown away when it arrives, a blocked one stays pending until it is unblocked",

@@ -510,12 +510,12 @@ int hang_end_spinning(struct run *r, struct hang_watch *hw, struct hang_end *w, 
 {
 	static struct hang_other now[HANG_MAX];
 	struct pinfo pi;
-	int64_t moved;
+	int64_t moved, rc, wc;
 	int n, same;
 
 	if (w->bound < 0 || observe_proc(w->pid, &pi) < 0 || pi.state == 'Z' || pi.state == 'X')
 		return 0;
-	moved = observe_io(w->pid);
+	moved = observe_io(w->pid, &rc, &wc) < 0 ? -1 : rc + wc;
 	if (pi.state == 'T' || pi.state == 't' || pi.threads != 1 || moved < 0 || !w->since_ms ||
 	    pi.vcsw != w->vcsw || moved != w->moved)
 		w->n = -1;	/* it slept, moved a byte, or is unfit: the stretch ends */

@@ -153,7 +153,7 @@ static uint64_t hex_field(const char *status, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
 }
 
-int64_t observe_io(pid_t pid)
+int observe_io(pid_t pid, int64_t *rchar, int64_t *wchar)
 {
 	char path[64], buf[512];
 	const char *rc, *wc;
@@ -161,7 +161,9 @@ int64_t observe_io(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
 	if (slurp(path, buf, sizeof(buf)) < 0 || !(rc = strstr(buf, "rchar: ")) || !(wc = strstr(buf, "wchar: ")))
 		return -1;
-	return strtoll(rc + 7, NULL, 10) + strtoll(wc + 7, NULL, 10);
+	*rchar = strtoll(rc + 7, NULL, 10);
+	*wchar = strtoll(wc + 7, NULL, 10);
+	return 0;
 }
 
 int observe_proc(pid_t pid, struct pinfo *pi)
@@ -189,6 +191,7 @@ int observe_proc(pid_t pid, struct pinfo *pi)
 		pi->sigblk = hex_field(buf, "SigBlk:\t");
 		pi->sigpnd = hex_field(buf, "SigPnd:\t") | hex_field(buf, "ShdPnd:\t");
 		pi->sigcgt = hex_field(buf, "SigCgt:\t");
+		pi->sigign = hex_field(buf, "SigIgn:\t");
 		{
 			char *t = strstr(buf, "Threads:\t"), *v = strstr(buf, "\nvoluntary_ctxt_switches:\t"),
 			     *nv = strstr(buf, "nonvoluntary_ctxt_switches:\t");

@@ -19,7 +19,7 @@ struct pinfo {
 	long nr;
 	unsigned long args[6];
 	char syscall[32];	/* its name */
-	uint64_t sigblk, sigpnd, sigcgt;	/* sigpnd: thread and shared */
+	uint64_t sigblk, sigpnd, sigcgt, sigign;	/* sigpnd: thread and shared */
 	char wchan[64];
 	char exe[64];		/* basename of the executable */
 	int threads;		/* Threads: of /proc/PID/status */
@@ -30,8 +30,8 @@ struct pinfo {
 
 /* 0, or -1 when the process is gone */
 int observe_proc(pid_t pid, struct pinfo *pi);
-/* rchar + wchar of /proc/PID/io: the bytes it moved through the kernel; -1 unknown */
-int64_t observe_io(pid_t pid);
+/* rchar and wchar of /proc/PID/io: the bytes it read and wrote through the kernel; 0 or -1 */
+int observe_io(pid_t pid, int64_t *rchar, int64_t *wchar);
 
 enum fd_type { FDT_OTHER, FDT_PIPE, FDT_FIFO, FDT_SOCKET, FDT_FILE, FDT_TTY };
 
